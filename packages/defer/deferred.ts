@@ -1,0 +1,724 @@
+/**
+ * The Deferred: a result that is not there yet, with a chain of callbacks
+ * and errbacks that run, synchronously, the moment it is.
+ *
+ * @module
+ */
+
+import { AlreadyCalledError, CancelledError, TimeoutError } from "./errors.ts";
+import { Failure } from "./failure.ts";
+import type { IReactorTime } from "./time.ts";
+import {
+  _callerStack,
+  _watch,
+  type DebugInfo,
+  getDebugging,
+  logError,
+} from "./unhandled.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyFn = (...args: any[]) => unknown;
+
+/** Options of {@linkcode Deferred.addCallbacks}: extra arguments for each side. */
+export interface AddCallbacksOptions {
+  /** Passed to the callback after the result. */
+  callbackArgs?: unknown[];
+  /** Passed to the errback after the Failure. */
+  errbackArgs?: unknown[];
+}
+
+/**
+ * Returns its argument: the errback of {@linkcode Deferred.addCallback} and
+ * the callback of {@linkcode Deferred.addErrback}, passing results through.
+ *
+ * @example Usage
+ * ```ts
+ * import { passthru } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(passthru(42), 42);
+ * ```
+ */
+export function passthru<T>(x: T): T {
+  return x;
+}
+
+// Marks the entry that hands a Deferred's result on to the Deferred that
+// waits on it (Twisted's _CONTINUE); its "args" slot holds the waiter.
+const CONTINUE: AnyFn = () => undefined;
+
+// Bits of #state.
+const CALLED = 1;
+const RUNNING = 2;
+const SUPPRESS = 4;
+
+// Callback entries are stored flat, four slots each (callback, its args,
+// errback, its args), so adding one allocates nothing but the slots; a
+// Deferred with no callbacks shares this empty list.
+const NONE: unknown[] = [];
+
+/**
+ * A result that is not there yet: Twisted's `Deferred`, with its callback
+ * chain, errbacks, chaining, pausing and cancellation.
+ *
+ * Add callbacks with {@linkcode Deferred.addCallback}, errbacks with
+ * {@linkcode Deferred.addErrback}; fire it once with
+ * {@linkcode Deferred.callback} or {@linkcode Deferred.errback}. Each
+ * callback's return value is the next one's input; a throw switches to the
+ * errback path, and an errback that returns normally switches back. A
+ * callback returning another Deferred (or any promise) pauses the chain
+ * until that one has a result. Callbacks run synchronously: as soon as the
+ * result exists, or at once when added to a Deferred that already has one.
+ *
+ * A Deferred is a thenable, so `await d` works; see
+ * {@linkcode Deferred.asPromise} for what awaiting takes.
+ *
+ * @typeParam T The type of the result the callbacks receive.
+ * @example Usage
+ * ```ts
+ * import { Deferred } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * const d = new Deferred<string>();
+ * const seen: string[] = [];
+ * d.addCallback((page) => page.toLowerCase())
+ *   .addCallback((page) => { seen.push(page); });
+ * d.callback("HELLO");
+ * assert.deepEqual(seen, ["hello"]);
+ * ```
+ */
+export class Deferred<T = unknown> implements PromiseLike<T> {
+  /**
+   * The current result once the Deferred has been fired: the last
+   * callback's return value, a {@linkcode Failure} on the errback path, or
+   * the Deferred being waited on while the chain is paused on it.
+   */
+  result: unknown = undefined;
+  #callbacks: unknown[] = NONE;
+  #head = 0;
+  #state = 0;
+  #paused = 0;
+  // deno-lint-ignore no-explicit-any
+  #canceller: ((d: Deferred<any>) => void) | undefined;
+  #debug: DebugInfo | undefined = undefined;
+
+  /**
+   * Creates an unfired Deferred.
+   *
+   * @param canceller Called by {@linkcode Deferred.cancel} to stop the work
+   * behind this Deferred. If it does not fire the Deferred, `cancel`
+   * errbacks it with {@linkcode CancelledError}.
+   */
+  constructor(canceller?: (d: Deferred<T>) => void) {
+    this.#canceller = canceller;
+    if (getDebugging()) {
+      this.#debug = _watch(this);
+      this.#debug.creator = _callerStack();
+    }
+  }
+
+  /**
+   * Whether {@linkcode Deferred.callback} or {@linkcode Deferred.errback}
+   * has been called.
+   */
+  get called(): boolean {
+    return (this.#state & CALLED) !== 0;
+  }
+
+  /** How many {@linkcode Deferred.pause} calls are not yet matched by `unpause`. */
+  get paused(): number {
+    return this.#paused;
+  }
+
+  /**
+   * Adds a callback and an errback at the same level of the chain: exactly
+   * one of them runs, with the result or the Failure that reaches that
+   * level.
+   *
+   * @param callback Receives the result, then `opts.callbackArgs`.
+   * @param errback Receives the Failure, then `opts.errbackArgs`; by default
+   * the Failure passes on unchanged.
+   * @returns This Deferred, typed with the new result.
+   * @example Usage
+   * ```ts
+   * import { Deferred } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * const d = new Deferred<number>();
+   * d.addCallbacks((n) => n * 2, () => -1);
+   * d.errback(new Error("No number"));
+   * assert.equal(d.result, -1);
+   * ```
+   */
+  addCallbacks<R, E = never>(
+    // deno-lint-ignore no-explicit-any
+    callback: (result: T, ...args: any[]) => R | PromiseLike<R>,
+    // deno-lint-ignore no-explicit-any
+    errback?: ((failure: Failure, ...args: any[]) => E | PromiseLike<E> | Failure) | null,
+    opts?: AddCallbacksOptions,
+  ): Deferred<Exclude<R | E, Failure>> {
+    if (typeof callback !== "function") {
+      throw new TypeError("Cannot add a callback that is not a function");
+    }
+    if (errback != null && typeof errback !== "function") {
+      throw new TypeError("Cannot add an errback that is not a function");
+    }
+    this.#add(
+      callback,
+      opts?.callbackArgs,
+      errback ?? passthru,
+      opts?.errbackArgs,
+    );
+    return this as unknown as Deferred<Exclude<R | E, Failure>>;
+  }
+
+  /**
+   * Adds a callback; failures pass it by. Extra arguments are passed after
+   * the result.
+   *
+   * @returns This Deferred, typed with the callback's result.
+   * @example Usage
+   * ```ts
+   * import { succeed } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * const d = succeed(2).addCallback((n, by: number) => n * by, 10);
+   * assert.equal(d.result, 20);
+   * ```
+   */
+  addCallback<R, A extends unknown[] = []>(
+    callback: (result: T, ...args: A) => R | PromiseLike<R>,
+    ...args: A
+  ): Deferred<Exclude<R, Failure>> {
+    if (typeof callback !== "function") {
+      throw new TypeError("Cannot add a callback that is not a function");
+    }
+    this.#add(callback, args.length ? args : undefined, passthru, undefined);
+    return this as unknown as Deferred<Exclude<R, Failure>>;
+  }
+
+  /**
+   * Adds an errback; results pass it by. The errback may return a value
+   * (recovering: the chain goes on with it), return or throw a Failure
+   * (the failure goes on), or throw anything else (a new failure).
+   *
+   * @returns This Deferred, typed with the union of both paths' results.
+   * @example Usage
+   * ```ts
+   * import { fail } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * const d = fail(new Error("Down")).addErrback((f) => `recovered: ${f.getErrorMessage()}`);
+   * assert.equal(d.result, "recovered: Down");
+   * ```
+   */
+  addErrback<R = never, A extends unknown[] = []>(
+    errback: (failure: Failure, ...args: A) => R | PromiseLike<R> | Failure,
+    ...args: A
+  ): Deferred<T | Exclude<R, Failure>> {
+    if (typeof errback !== "function") {
+      throw new TypeError("Cannot add an errback that is not a function");
+    }
+    this.#add(passthru, undefined, errback, args.length ? args : undefined);
+    return this as unknown as Deferred<T | Exclude<R, Failure>>;
+  }
+
+  /**
+   * Adds one function as both callback and errback: it receives the result
+   * or the Failure, whichever arrives.
+   *
+   * @returns This Deferred, typed with the function's result.
+   * @example Usage
+   * ```ts
+   * import { Deferred, Failure } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * const log: string[] = [];
+   * const d = new Deferred<number>();
+   * d.addBoth((r) => { log.push(r instanceof Failure ? "failed" : "ok"); });
+   * d.errback(new Error("x"));
+   * assert.deepEqual(log, ["failed"]);
+   * ```
+   */
+  addBoth<R, A extends unknown[] = []>(
+    fn: (result: T | Failure, ...args: A) => R | PromiseLike<R>,
+    ...args: A
+  ): Deferred<Exclude<R, Failure>> {
+    if (typeof fn !== "function") {
+      throw new TypeError("Cannot add a callback that is not a function");
+    }
+    const a = args.length ? args : undefined;
+    this.#add(fn, a, fn, a);
+    return this as unknown as Deferred<Exclude<R, Failure>>;
+  }
+
+  /**
+   * Cancels this Deferred after `seconds` on `clock` unless it has fired by
+   * then; a cancellation caused by the timeout fails with
+   * {@linkcode TimeoutError} (or what `onTimeoutCancel` makes of it). The
+   * timeout covers the callbacks added before this call, not those after.
+   *
+   * @param seconds How long to wait.
+   * @param clock The reactor, or a `Clock` in tests.
+   * @param onTimeoutCancel Called with the result and `seconds` when the
+   * timeout cancelled the Deferred; its return value replaces the result.
+   * @returns This Deferred.
+   * @example Usage
+   * ```ts
+   * import { Deferred, TimeoutError } from "@twixt/defer";
+   * import type { IDelayedCall, IReactorTime } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * // A hand-driven clock; @twixt/reactor/task's Clock does this properly.
+   * let due: (() => unknown) | undefined;
+   * const clock = {
+   *   seconds: () => 0,
+   *   callLater: (_s: number, fn: () => unknown) => {
+   *     due = fn;
+   *     return { active: () => due !== undefined, cancel: () => { due = undefined; } } as IDelayedCall;
+   *   },
+   *   getDelayedCalls: () => [],
+   * } as IReactorTime;
+   *
+   * const d = new Deferred<string>().addTimeout(5, clock);
+   * let reason: unknown;
+   * d.addErrback((f) => { reason = f.value; });
+   * due?.();
+   * assert.ok(reason instanceof TimeoutError);
+   * ```
+   */
+  addTimeout(
+    seconds: number,
+    clock: IReactorTime,
+    onTimeoutCancel?: (value: unknown, timeout: number) => unknown,
+  ): this {
+    let timedOut = false;
+    const call = clock.callLater(seconds, () => {
+      timedOut = true;
+      this.cancel();
+    });
+    this.#add(convert, undefined, convert, undefined);
+    this.#add(stopTimer, undefined, stopTimer, undefined);
+    return this;
+
+    function convert(value: unknown): unknown {
+      if (!timedOut) return value;
+      if (onTimeoutCancel) return onTimeoutCancel(value, seconds);
+      if (value instanceof Failure) {
+        value.trap(CancelledError);
+        throw new TimeoutError(
+          `Deferred timed out after ${seconds} seconds`,
+          seconds,
+        );
+      }
+      return value;
+    }
+    function stopTimer(value: unknown): unknown {
+      if (call.active()) call.cancel();
+      return value;
+    }
+  }
+
+  /**
+   * Makes `d` take part in this chain: at this point, this Deferred's
+   * result fires `d`, and this chain goes on with `undefined`. Firing `d`
+   * does not affect this one. Unlike returning `d` from a callback, long
+   * `chainDeferred` cascades do use the stack, as in Twisted.
+   *
+   * @returns This Deferred.
+   * @example Usage
+   * ```ts
+   * import { Deferred } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * const a = new Deferred<number>();
+   * const b = new Deferred<number>();
+   * a.chainDeferred(b);
+   * a.callback(7);
+   * assert.equal(b.result, 7);
+   * ```
+   */
+  chainDeferred(d: Deferred<T>): Deferred<void> {
+    this.#add(
+      (r: T) => {
+        d.callback(r);
+      },
+      undefined,
+      (f: Failure) => {
+        d.errback(f);
+      },
+      undefined,
+    );
+    return this as unknown as Deferred<void>;
+  }
+
+  /**
+   * Fires the callback chain with `result` (a {@linkcode Failure} fires the
+   * errback chain instead).
+   *
+   * @throws {AlreadyCalledError} if this Deferred has been fired before.
+   * @throws {TypeError} if `result` is a Deferred: return it from a callback
+   * to chain it instead.
+   * @example Usage
+   * ```ts
+   * import { Deferred } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * const d = new Deferred<number>();
+   * d.callback(3);
+   * assert.equal(d.result, 3);
+   * ```
+   */
+  callback(result: T | Failure): void {
+    if (result instanceof Deferred) {
+      throw new TypeError(
+        "Cannot fire a Deferred with a Deferred; return it from a callback to chain it",
+      );
+    }
+    this.#start(result);
+  }
+
+  /**
+   * Fires the errback chain. A reason that is not a Failure is wrapped in
+   * one; no reason at all means an unnamed `Error`.
+   *
+   * @throws {AlreadyCalledError} if this Deferred has been fired before.
+   * @example Usage
+   * ```ts
+   * import { Deferred, Failure } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * const d = new Deferred<number>();
+   * d.errback(new RangeError("Out of range"));
+   * assert.ok(d.result instanceof Failure);
+   * d.addErrback(() => 0);
+   * ```
+   */
+  errback(reason?: unknown): void {
+    this.#start(
+      reason instanceof Failure
+        ? reason
+        : reason === undefined
+        ? new Failure()
+        : new Failure(reason),
+    );
+  }
+
+  /**
+   * Stops the chain from running until a matching
+   * {@linkcode Deferred.unpause}; the result may still arrive meanwhile.
+   *
+   * @example Usage
+   * ```ts
+   * import { Deferred } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * const d = new Deferred<number>();
+   * let seen = 0;
+   * d.addCallback((n) => { seen = n; });
+   * d.pause();
+   * d.callback(5);
+   * assert.equal(seen, 0);
+   * d.unpause();
+   * assert.equal(seen, 5);
+   * ```
+   */
+  pause(): void {
+    this.#paused++;
+  }
+
+  /**
+   * Undoes one {@linkcode Deferred.pause}; when none remain and a result is
+   * there, the chain runs on. An unmatched call does nothing.
+   */
+  unpause(): void {
+    if (this.#paused === 0) return;
+    if (--this.#paused !== 0) return;
+    if (this.#state & CALLED) this.#run();
+  }
+
+  /**
+   * Cancels the work behind this Deferred. Unfired, it calls the canceller;
+   * if that did not fire it (or there is none), it errbacks with
+   * {@linkcode CancelledError}. Without a canceller, the one later
+   * `callback` or `errback` from the work is silently ignored. If this
+   * Deferred is waiting on another, the other is cancelled instead.
+   * A fired Deferred ignores cancellation.
+   *
+   * @example Usage
+   * ```ts
+   * import { CancelledError, Deferred } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * let stopped = false;
+   * const d = new Deferred<string>(() => { stopped = true; });
+   * d.addErrback((f) => { f.trap(CancelledError); });
+   * d.cancel();
+   * assert.ok(stopped);
+   * ```
+   */
+  cancel(): void {
+    if (!(this.#state & CALLED)) {
+      const canceller = this.#canceller;
+      if (canceller) {
+        try {
+          canceller(this);
+        } catch (e) {
+          // A broken canceller must not leave the Deferred hanging.
+          if (!(this.#state & CALLED)) {
+            this.errback(e);
+          } else {
+            logError(new Failure(e));
+          }
+          return;
+        }
+      } else {
+        this.#state |= SUPPRESS;
+      }
+      if (!(this.#state & CALLED)) {
+        this.errback(new Failure(new CancelledError()));
+      }
+    } else if (this.result instanceof Deferred) {
+      this.result.cancel();
+    }
+  }
+
+  /**
+   * Makes `await d` and `d.then(...)` work, with the rule of
+   * {@linkcode Deferred.asPromise}.
+   */
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    // deno-lint-ignore no-explicit-any
+    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.asPromise().then(onfulfilled, onrejected);
+  }
+
+  /**
+   * A Promise of this Deferred's result, rejected with the failure's
+   * `value`. As with Twisted's `await`: if the result is not there yet, the
+   * Promise takes it when it comes, and this chain goes on with
+   * `undefined` (a failure taken so is handled); if the result is already
+   * there, the Promise reads it and leaves it in place (a failure read so
+   * is not reported as unhandled).
+   *
+   * @example Usage
+   * ```ts
+   * import { Deferred } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * const d = new Deferred<number>();
+   * setTimeout(() => d.callback(9), 0);
+   * assert.equal(await d.asPromise(), 9);
+   * ```
+   */
+  asPromise(): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const r = this.result;
+      if (
+        (this.#state & CALLED) && this.#paused === 0 &&
+        !(r instanceof Deferred) && this.#head === this.#callbacks.length
+      ) {
+        if (r instanceof Failure) {
+          if (this.#debug) this.#debug.failResult = undefined;
+          reject(r.value);
+        } else {
+          resolve(r as T);
+        }
+        return;
+      }
+      this.#add(
+        (v: T) => {
+          resolve(v);
+        },
+        undefined,
+        (f: Failure) => {
+          reject(f.value);
+        },
+        undefined,
+      );
+    });
+  }
+
+  /**
+   * A Deferred that fires with the promise's value, or fails with its
+   * rejection reason. Cancelling it does not stop the promise (promises
+   * cannot be stopped); its later settling is then ignored. For work that
+   * can be stopped, see `fromAbortable`.
+   *
+   * @example Usage
+   * ```ts
+   * import { Deferred } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * const d = Deferred.fromPromise(Promise.resolve("done"));
+   * assert.equal(await d, "done");
+   * ```
+   */
+  static fromPromise<T>(p: PromiseLike<T>): Deferred<T> {
+    const d = new Deferred<T>();
+    p.then(
+      (v) => d.callback(v),
+      (e) => d.errback(e),
+    );
+    return d;
+  }
+
+  /**
+   * Twisted's name for {@linkcode Deferred.fromPromise}: an `async`
+   * function's Promise is JavaScript's coroutine.
+   *
+   * @example Usage
+   * ```ts
+   * import { Deferred } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * async function work(): Promise<number> { return 1; }
+   * assert.equal(await Deferred.fromCoroutine(work()), 1);
+   * ```
+   */
+  static fromCoroutine<T>(p: PromiseLike<T>): Deferred<T> {
+    return Deferred.fromPromise(p);
+  }
+
+  /** A short description: pending, waiting, or the current result. */
+  toString(): string {
+    if (!(this.#state & CALLED)) return "Deferred { pending }";
+    if (this.result instanceof Deferred) {
+      return "Deferred { waiting on another Deferred }";
+    }
+    return `Deferred { current result: ${String(this.result)} }`;
+  }
+
+  #add(cb: AnyFn, cbArgs: unknown, eb: AnyFn, ebArgs: unknown): void {
+    if (this.#callbacks === NONE) {
+      this.#callbacks = [cb, cbArgs, eb, ebArgs];
+    } else {
+      this.#callbacks.push(cb, cbArgs, eb, ebArgs);
+    }
+    if (this.#state & CALLED) this.#run();
+  }
+
+  #start(result: unknown): void {
+    if (this.#state & CALLED) {
+      if (this.#state & SUPPRESS) {
+        this.#state &= ~SUPPRESS;
+        return;
+      }
+      const debug = this.#debug?.describe();
+      throw new AlreadyCalledError(
+        debug ? `Cannot fire a Deferred twice\n${debug}` : undefined,
+      );
+    }
+    if (getDebugging()) {
+      (this.#debug ??= _watch(this)).invoker = _callerStack();
+    }
+    this.#state |= CALLED;
+    this.result = result;
+    this.#run();
+  }
+
+  /**
+   * Runs as much of the chain as can run now.
+   *
+   * This is a loop, not recursion, so that chains of any depth run in
+   * constant stack (Twisted's `_runCallbacks`). When a callback returns an
+   * unfired Deferred, this one pauses and leaves a CONTINUE entry on the
+   * other; when the other fires, the loop meets that entry, hands the
+   * result over and moves on to the waiting Deferred, keeping the
+   * Deferreds it came through in `parents` instead of on the call stack.
+   */
+  #run(): void {
+    if (this.#state & RUNNING) return;
+    let current = this as Deferred<unknown>;
+    let parents: Deferred<unknown>[] | undefined;
+    for (;;) {
+      if (current.#paused !== 0) return;
+      let handedOn = false;
+      const cbs = current.#callbacks;
+      while (current.#head < cbs.length) {
+        const i = current.#head;
+        current.#head = i + 4;
+        let result = current.result;
+        const failed = result instanceof Failure;
+        const fn = (failed ? cbs[i + 2] : cbs[i]) as AnyFn;
+        if (fn === passthru) continue;
+        const args = failed ? cbs[i + 3] : cbs[i + 1];
+        if (fn === CONTINUE) {
+          const waiter = args as Deferred<unknown>;
+          waiter.result = result;
+          current.result = undefined;
+          waiter.#paused--;
+          (parents ??= []).push(current);
+          current = waiter;
+          handedOn = true;
+          break;
+        }
+        current.#state |= RUNNING;
+        try {
+          result = args === undefined
+            ? fn(result)
+            : fn(result, ...(args as unknown[]));
+        } catch (e) {
+          result = e instanceof Failure ? e : new Failure(e);
+        }
+        current.#state &= ~RUNNING;
+        if (
+          result !== null &&
+          (typeof result === "object" || typeof result === "function") &&
+          !(result instanceof Failure)
+        ) {
+          if (!(result instanceof Deferred)) {
+            if (typeof (result as PromiseLike<unknown>).then !== "function") {
+              current.result = result;
+              continue;
+            }
+            result = Deferred.fromPromise(result as PromiseLike<unknown>);
+          }
+          const inner = result as Deferred<unknown>;
+          if (inner === current) {
+            current.result = new Failure(
+              new TypeError(
+                "Cannot chain a Deferred to itself: a callback returned the Deferred it was added to",
+              ),
+            );
+            continue;
+          }
+          if (
+            !(inner.#state & CALLED) || inner.#paused !== 0 ||
+            inner.result instanceof Deferred
+          ) {
+            // No result yet: wait for it.
+            current.result = inner;
+            current.#paused++;
+            if (inner.#callbacks === NONE) {
+              inner.#callbacks = [CONTINUE, current, CONTINUE, current];
+            } else {
+              inner.#callbacks.push(CONTINUE, current, CONTINUE, current);
+            }
+            break;
+          }
+          // The inner Deferred has its result: take it and go on.
+          result = inner.result;
+          inner.result = undefined;
+          if (inner.#debug) inner.#debug.failResult = undefined;
+        }
+        current.result = result;
+      }
+      if (handedOn) continue;
+      if (current.#head === current.#callbacks.length) {
+        current.#callbacks = NONE;
+        current.#head = 0;
+      }
+      // Remember a Failure the chain ended on, for unhandled-error reports.
+      if (current.result instanceof Failure) {
+        (current.#debug ??= _watch(current)).failResult = current.result;
+      } else if (current.#debug !== undefined) {
+        current.#debug.failResult = undefined;
+      }
+      if (parents === undefined || parents.length === 0) return;
+      current = parents.pop()!;
+    }
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Small ways to make a Deferred: already fired, or from a function call.
+ *
+ * @module
+ */
+
+import { Deferred } from "./deferred.ts";
+import { Failure } from "./failure.ts";
+
+/**
+ * A Deferred that has already fired with `value`: callbacks added to it
+ * run at once.
+ *
+ * @example Usage
+ * ```ts
+ * import { succeed } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * let seen = "";
+ * succeed("ready").addCallback((v) => { seen = v; });
+ * assert.equal(seen, "ready");
+ * ```
+ */
+export function succeed<T>(value: T): Deferred<T> {
+  const d = new Deferred<T>();
+  d.callback(value);
+  return d;
+}
+
+/**
+ * A Deferred that has already failed with `reason` (wrapped in a
+ * {@linkcode Failure} unless it is one).
+ *
+ * @example Usage
+ * ```ts
+ * import { fail } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * let message = "";
+ * fail(new Error("No route")).addErrback((f) => { message = f.getErrorMessage(); });
+ * assert.equal(message, "No route");
+ * ```
+ */
+export function fail<T = never>(reason?: unknown): Deferred<T> {
+  const d = new Deferred<T>();
+  d.errback(reason);
+  return d;
+}
+
+/**
+ * Calls `fn(...args)` and returns its result as a Deferred, whatever it
+ * does: a Deferred is returned as it is, a promise is waited on, a value
+ * becomes a fired Deferred, and a throw becomes a failed one.
+ *
+ * @example Usage
+ * ```ts
+ * import { maybeDeferred } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * const ok = maybeDeferred((a: number, b: number) => a + b, 1, 2);
+ * assert.equal(ok.result, 3);
+ * const bad = maybeDeferred(() => { throw new Error("Broken"); });
+ * bad.addErrback((f) => f.getErrorMessage());
+ * assert.equal(bad.result, "Broken");
+ * ```
+ */
+export function maybeDeferred<T, A extends unknown[]>(
+  fn: (...args: A) => T | PromiseLike<T>,
+  ...args: A
+): Deferred<T> {
+  let result: T | PromiseLike<T>;
+  try {
+    result = fn(...args);
+  } catch (e) {
+    return fail<T>(e);
+  }
+  if (result instanceof Deferred) return result as Deferred<T>;
+  if (result instanceof Failure) return fail<T>(result);
+  if (isThenable(result)) return Deferred.fromPromise(result);
+  return succeed(result as T);
+}
+
+/**
+ * Calls `fn(...args)` now and returns a fired Deferred of its return value,
+ * or a failed one if it throws. Unlike {@linkcode maybeDeferred}, a
+ * returned Deferred or promise is the result, not waited on.
+ *
+ * @example Usage
+ * ```ts
+ * import { execute } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(execute(Math.max, 3, 7).result, 7);
+ * ```
+ */
+export function execute<T, A extends unknown[]>(
+  fn: (...args: A) => T,
+  ...args: A
+): Deferred<T> {
+  let result: T;
+  try {
+    result = fn(...args);
+  } catch (e) {
+    return fail<T>(e);
+  }
+  return succeed(result);
+}
+
+/** @internal Whether `x` has a callable `then`. */
+export function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return x !== null &&
+    (typeof x === "object" || typeof x === "function") &&
+    typeof (x as PromiseLike<unknown>).then === "function";
+}

@@ -1,0 +1,222 @@
+/**
+ * Failure: a thrown value wrapped with what an errback needs to handle it.
+ *
+ * @module
+ */
+
+/** Any class, as `instanceof` takes it; also its name, as Twisted allows. */
+// deno-lint-ignore ban-types
+export type ErrorType = Function | string;
+
+/**
+ * A thrown value wrapped for the errback path, like Twisted's
+ * `twisted.python.failure.Failure`.
+ *
+ * JavaScript can throw anything, so a Failure wraps any value: `value` is
+ * what was thrown and `type` its constructor. Errbacks use `check` and
+ * `trap` to pick the failures they handle; a `trap` that matches nothing
+ * rethrows this same Failure, so the next errback sees it unchanged.
+ *
+ * @example Usage
+ * ```ts
+ * import { Failure } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * const f = new Failure(new RangeError("Too far"));
+ * assert.equal(f.type, RangeError);
+ * assert.equal(f.check(TypeError, RangeError), RangeError);
+ * assert.equal(f.getErrorMessage(), "Too far");
+ * assert.throws(() => f.raiseException(), RangeError);
+ * ```
+ */
+export class Failure {
+  /** The thrown value. */
+  readonly value: unknown;
+  // The stack where this Failure was made, kept only for values that carry
+  // none of their own (a thrown string has no stack).
+  #stack: string | undefined;
+
+  /**
+   * Wraps `value`. A Failure given a Failure takes its value; no value at
+   * all means an unnamed error, since JavaScript has no "current exception"
+   * to take as Python does.
+   */
+  constructor(value?: unknown) {
+    if (value instanceof Failure) {
+      this.value = value.value;
+      this.#stack = value.#stack;
+      return;
+    }
+    this.value = arguments.length === 0 ? new Error("Unknown failure") : value;
+    if (!(this.value instanceof Error) && captureStacks) {
+      this.#stack = new Error().stack?.split("\n").slice(2).join("\n");
+    }
+  }
+
+  /** The constructor of `value` (`undefined` for `null` and `undefined`). */
+  // deno-lint-ignore ban-types
+  get type(): Function | undefined {
+    const v = this.value;
+    if (v === null || v === undefined) return undefined;
+    // deno-lint-ignore ban-types
+    return (Object(v) as { constructor?: Function }).constructor;
+  }
+
+  /**
+   * Returns the first of `types` that `value` is an instance of (a string
+   * matches a class name anywhere in the value's class chain), else `null`.
+   *
+   * @example Usage
+   * ```ts
+   * import { Failure } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * const f = new Failure(new TypeError("x"));
+   * assert.equal(f.check(RangeError), null);
+   * assert.equal(f.check(Error), Error);
+   * assert.equal(f.check("TypeError"), "TypeError");
+   * ```
+   */
+  check<T extends ErrorType>(...types: T[]): T | null {
+    for (const t of types) {
+      if (typeof t === "string") {
+        if (classNames(this.value).includes(t)) return t;
+      } else if (this.value instanceof (t as new () => unknown)) {
+        return t;
+      } else if (this.value === t) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Like {@linkcode Failure.check}, but when nothing matches it throws this
+   * Failure, which the callback chain passes on unchanged to the next
+   * errback.
+   *
+   * @throws {Failure} this Failure, when none of `types` match.
+   * @example Usage
+   * ```ts
+   * import { CancelledError, Deferred } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * const d = new Deferred<string>();
+   * d.addErrback((f) => {
+   *   f.trap(CancelledError);
+   *   return "cancelled";
+   * });
+   * d.cancel();
+   * assert.equal(d.result, "cancelled");
+   * ```
+   */
+  trap<T extends ErrorType>(...types: T[]): T {
+    const found = this.check(...types);
+    if (found === null) throw this;
+    return found;
+  }
+
+  /** Throws `value`, the original thrown value. */
+  raiseException(): never {
+    throw this.value;
+  }
+
+  /**
+   * The message of `value`: an Error's `message`, else the value as text.
+   *
+   * @example Usage
+   * ```ts
+   * import { Failure } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Failure(new Error("Boom")).getErrorMessage(), "Boom");
+   * assert.equal(new Failure("plain").getErrorMessage(), "plain");
+   * ```
+   */
+  getErrorMessage(): string {
+    const v = this.value;
+    if (v instanceof Error) return v.message;
+    return safeString(v);
+  }
+
+  /**
+   * The traceback: an Error's stack (which starts with its name and
+   * message), else the type and message with the stack where the Failure
+   * was made, when stacks are being captured.
+   *
+   * @example Usage
+   * ```ts
+   * import { Failure } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * assert.match(new Failure(new RangeError("Far")).getTraceback(), /^RangeError: Far/);
+   * ```
+   */
+  getTraceback(): string {
+    const v = this.value;
+    if (v instanceof Error) {
+      const stack = typeof v.stack === "string" ? v.stack : "";
+      const head = `${v.name}: ${v.message}`;
+      let text = stack.includes(v.message) ? stack : `${head}\n${stack}`;
+      if (v.cause !== undefined) {
+        text += `\nCaused by: ${new Failure(v.cause).getTraceback()}`;
+      }
+      return text;
+    }
+    const head = `${this.#typeName()}: ${this.getErrorMessage()}`;
+    return this.#stack ? `${head}\n${this.#stack}` : head;
+  }
+
+  /** Prints the traceback with `console.error`. */
+  printTraceback(): void {
+    console.error(this.getTraceback());
+  }
+
+  /** Twisted's brief form: `[Failure instance: RangeError: Too far]`. */
+  toString(): string {
+    return `[Failure instance: ${this.#typeName()}: ${this.getErrorMessage()}]`;
+  }
+
+  #typeName(): string {
+    const v = this.value;
+    if (v instanceof Error) return v.name;
+    return this.type?.name ?? String(v);
+  }
+}
+
+// Captured for non-Error values only while debugging is on; see
+// setDebugging in unhandled.ts.
+let captureStacks = false;
+
+/** @internal Turns stack capture for non-Error failures on or off. */
+export function _setCaptureStacks(on: boolean): void {
+  captureStacks = on;
+}
+
+function classNames(value: unknown): string[] {
+  const names: string[] = [];
+  if (value === null || value === undefined) return names;
+  let proto = Object.getPrototypeOf(Object(value));
+  while (proto) {
+    const name = proto.constructor?.name;
+    if (typeof name === "string") names.push(name);
+    proto = Object.getPrototypeOf(proto);
+  }
+  if (value instanceof Error && !names.includes(value.name)) {
+    names.push(value.name);
+  }
+  return names;
+}
+
+function safeString(v: unknown): string {
+  try {
+    if (typeof v === "object" && v !== null) {
+      const s = String(v);
+      if (s !== "[object Object]") return s;
+      return JSON.stringify(v) ?? s;
+    }
+    return String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Reporting of failures nobody handled, and the debugging switch.
+ *
+ * As in Twisted, a Deferred whose chain ends on a Failure is not an error
+ * yet: an errback may still be added. It becomes one when the Deferred is
+ * garbage-collected still holding the Failure; a FinalizationRegistry
+ * notices that and reports it through a replaceable logger.
+ *
+ * @module
+ */
+
+import { _setCaptureStacks, Failure } from "./failure.ts";
+
+/**
+ * Receives each reported failure: unhandled ones (with `message`
+ * "Unhandled error in Deferred:") and those passed to
+ * {@linkcode logError}.
+ */
+export type FailureLogger = (message: string, failure: Failure) => void;
+
+const defaultLogger: FailureLogger = (message, failure) => {
+  console.error(`${message}\n${failure.getTraceback()}`);
+};
+
+let logger: FailureLogger = defaultLogger;
+const observers = new Set<FailureLogger>();
+
+/**
+ * Replaces the logger of reported failures and returns the previous one;
+ * with no argument, restores the default, which prints to `console.error`.
+ *
+ * @example Usage
+ * ```ts
+ * import { Failure, logError, setFailureLogger } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * const seen: string[] = [];
+ * const previous = setFailureLogger((_message, f) => seen.push(f.getErrorMessage()));
+ * logError(new Failure(new Error("Disk full")));
+ * setFailureLogger(previous);
+ * assert.deepEqual(seen, ["Disk full"]);
+ * ```
+ */
+export function setFailureLogger(fn?: FailureLogger): FailureLogger {
+  const previous = logger;
+  logger = fn ?? defaultLogger;
+  return previous;
+}
+
+/** @internal Observers see every report whatever the logger; used by testing.ts. */
+export function _observeFailures(fn: FailureLogger): () => void {
+  observers.add(fn);
+  return () => observers.delete(fn);
+}
+
+/** @internal Sends one report to the logger and the observers. */
+export function _report(message: string, failure: Failure): void {
+  for (const o of observers) o(message, failure);
+  try {
+    logger(message, failure);
+  } catch (e) {
+    // A broken logger must not lose the report.
+    console.error(message, failure.getTraceback(), e);
+  }
+}
+
+/**
+ * Reports `failure` as an error (through the failure logger) and returns it
+ * unchanged, so it can be added as an errback that logs and passes on.
+ *
+ * @example Usage
+ * ```ts
+ * import { Deferred, logError, setFailureLogger } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * const previous = setFailureLogger(() => {});
+ * const d = new Deferred<number>();
+ * d.addErrback(logError).addErrback(() => 0);
+ * d.errback(new Error("Lost"));
+ * setFailureLogger(previous);
+ * assert.equal(d.result, 0);
+ * ```
+ */
+export function logError(failure: Failure): Failure {
+  _report("Unhandled Error", failure);
+  return failure;
+}
+
+let debugging = false;
+
+/**
+ * Turns Deferred debugging on or off. When on, each Deferred records the
+ * stack where it was created and where it was first fired; both appear in
+ * {@linkcode AlreadyCalledError} messages and unhandled-error reports, and
+ * failures of non-Error values keep the stack where they were made. Costly:
+ * for finding bugs, not for production.
+ *
+ * @example Usage
+ * ```ts
+ * import { AlreadyCalledError, Deferred, setDebugging } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * setDebugging(true);
+ * const d = new Deferred<number>();
+ * d.callback(1);
+ * assert.throws(() => d.callback(2), (e: AlreadyCalledError) => e.message.includes("First invoker was"));
+ * setDebugging(false);
+ * ```
+ */
+export function setDebugging(on: boolean): void {
+  debugging = on;
+  _setCaptureStacks(on);
+}
+
+/**
+ * Whether Deferred debugging is on; see {@linkcode setDebugging}.
+ *
+ * @example Usage
+ * ```ts
+ * import { getDebugging } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(getDebugging(), false);
+ * ```
+ */
+export function getDebugging(): boolean {
+  return debugging;
+}
+
+/**
+ * @internal What a Deferred keeps for reporting: the Failure its chain ended
+ * on (if it did) and, when debugging, its creation and first-fire stacks.
+ * It holds no reference to the Deferred, so it can outlive it and report.
+ */
+export class DebugInfo {
+  failResult: Failure | undefined = undefined;
+  creator: string | undefined = undefined;
+  invoker: string | undefined = undefined;
+
+  describe(): string {
+    let info = "";
+    if (this.creator !== undefined) {
+      info += `Deferred was created:\n${this.creator}\n`;
+    }
+    if (this.invoker !== undefined) {
+      info += `First invoker was:\n${this.invoker}\n`;
+    }
+    return info;
+  }
+}
+
+/** @internal The stack of the caller's caller, for debugging. */
+export function _callerStack(): string {
+  return (new Error().stack ?? "").split("\n").slice(3).join("\n");
+}
+
+const registry = new FinalizationRegistry<DebugInfo>((info) => {
+  const failure = info.failResult;
+  if (failure === undefined) return;
+  info.failResult = undefined;
+  const debug = info.describe();
+  _report(
+    "Unhandled error in Deferred:",
+    debug ? new DebuggedFailure(failure, debug) : failure,
+  );
+});
+
+/** @internal Makes the DebugInfo for a Deferred and watches the Deferred. */
+export function _watch(deferred: object): DebugInfo {
+  const info = new DebugInfo();
+  registry.register(deferred, info);
+  return info;
+}
+
+// The reported Failure, with the debugging stacks after its own traceback.
+class DebuggedFailure extends Failure {
+  #debug: string;
+  constructor(failure: Failure, debug: string) {
+    super(failure);
+    this.#debug = debug;
+  }
+  override getTraceback(): string {
+    return `${super.getTraceback()}\n(debug: ${this.#debug})`;
+  }
+}

@@ -1,0 +1,2 @@
+// Placeholder re-export module for the TCP layer; the TCP engineer replaces it.
+export {};
