@@ -36,10 +36,12 @@
  * @module
  */
 
+export * from "./abort.ts";
 export * from "./deferred.ts";
 export * from "./errors.ts";
-export * from "./factories.ts";
+export { execute, fail, maybeDeferred, succeed } from "./factories.ts";
 export * from "./failure.ts";
+export * from "./inline.ts";
 export type * from "./time.ts";
 export {
   type FailureLogger,

@@ -1,0 +1,200 @@
+/**
+ * inlineCallbacks and ensureDeferred: sequential-looking code over
+ * Deferreds, with generators (Twisted's way) or promises.
+ *
+ * @module
+ */
+
+import { Deferred } from "./deferred.ts";
+import { Failure } from "./failure.ts";
+import { fail, isThenable } from "./factories.ts";
+
+// A generator driven by inlineCallbacks, and the Deferred it fires; that
+// Deferred is replaced when the outer one is cancelled (see cancel below).
+interface Status<T> {
+  deferred: Deferred<T>;
+  waitingOn: Deferred<unknown> | undefined;
+}
+
+// The value an outer Deferred is fired with on cancel, which its first
+// callback turns into "wait on the new status Deferred".
+const CANCELLED = Symbol("inlineCallbacks cancelled");
+
+/**
+ * Wraps a generator function so that it returns a Deferred, Twisted's
+ * `@inlineCallbacks`: inside, `yield` a Deferred (or a promise) to wait for
+ * its result; a failure is thrown at the `yield`, where `try`/`catch`
+ * handles it; the generator's `return` value fires the Deferred, and an
+ * uncaught throw fails it. Yielding anything else gives it straight back.
+ *
+ * Cancelling the returned Deferred cancels the Deferred the generator is
+ * waiting on; the resulting `CancelledError` is thrown into the generator,
+ * which may catch it and carry on.
+ *
+ * Synchronously available results are handled in a loop, so a generator
+ * may yield fired Deferreds any number of times without growing the stack.
+ *
+ * @typeParam A The wrapped function's parameters.
+ * @typeParam T The generator's return type.
+ * @example Usage
+ * ```ts
+ * import { Deferred, inlineCallbacks, succeed } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * const double = inlineCallbacks(function* (n: number) {
+ *   const a: number = yield succeed(n);
+ *   const b: number = yield Promise.resolve(n);
+ *   return a + b;
+ * });
+ * assert.equal(await double(21), 42);
+ * ```
+ */
+export function inlineCallbacks<A extends unknown[], T>(
+  // deno-lint-ignore no-explicit-any
+  gen: (...args: A) => Generator<unknown, T, any>,
+): (...args: A) => Deferred<T> {
+  if (typeof gen !== "function") {
+    throw new TypeError("Cannot apply inlineCallbacks to a non-function");
+  }
+  return function (this: unknown, ...args: A): Deferred<T> {
+    // deno-lint-ignore no-explicit-any
+    let it: Generator<unknown, T, any>;
+    try {
+      it = gen.apply(this, args);
+    } catch (e) {
+      return fail<T>(e);
+    }
+    if (
+      it === null || typeof it !== "object" ||
+      typeof (it as Partial<Generator>).next !== "function" ||
+      typeof (it as Partial<Generator>).throw !== "function"
+    ) {
+      return fail<T>(
+        new TypeError(
+          `Cannot apply inlineCallbacks to ${
+            gen.name || "a function"
+          }: it did not return a generator`,
+        ),
+      );
+    }
+    const status: Status<T> = {
+      deferred: undefined as unknown as Deferred<T>,
+      waitingOn: undefined,
+    };
+    const outer = cancellable(status);
+    drive(undefined, it, status);
+    return outer;
+  };
+}
+
+// A Deferred for the generator to fire, whose cancellation keeps the
+// generator running: instead of failing, it waits on a fresh Deferred that
+// the generator fires, and cancels what the generator waits on, so the
+// CancelledError reaches the generator (Twisted's
+// _cancellableInlineCallbacks).
+function cancellable<T>(status: Status<T>): Deferred<T> {
+  const d = new Deferred<T>((self) => {
+    const awaited = status.waitingOn;
+    cancellable(status);
+    self.callback(CANCELLED as T);
+    awaited?.cancel();
+  });
+  d.addCallback((r) => (r === (CANCELLED as unknown) ? status.deferred : r));
+  status.deferred = d;
+  return d;
+}
+
+function drive<T>(
+  first: unknown,
+  // deno-lint-ignore no-explicit-any
+  it: Generator<unknown, T, any>,
+  status: Status<T>,
+): void {
+  let result = first;
+  for (;;) {
+    let step: IteratorResult<unknown, T>;
+    try {
+      step = result instanceof Failure
+        ? it.throw(result.value)
+        : it.next(result);
+    } catch (e) {
+      status.waitingOn = undefined;
+      status.deferred.errback(e);
+      return;
+    }
+    if (step.done) {
+      status.waitingOn = undefined;
+      finish(step.value, status);
+      return;
+    }
+    let yielded = step.value;
+    if (!(yielded instanceof Deferred)) {
+      if (!isThenable(yielded)) {
+        result = yielded;
+        continue;
+      }
+      yielded = Deferred.fromPromise(yielded);
+    }
+    const d = yielded as Deferred<unknown>;
+    // Fired already: take the result and loop; else resume from its callback.
+    let sync = true;
+    let syncResult: unknown;
+    let arrived = false;
+    d.addBoth((r: unknown) => {
+      if (sync) {
+        arrived = true;
+        syncResult = r;
+      } else {
+        drive(r, it, status);
+      }
+    });
+    sync = false;
+    if (!arrived) {
+      status.waitingOn = d;
+      return;
+    }
+    result = syncResult;
+  }
+}
+
+// A generator may return a Deferred or promise; wait for it as a callback
+// returning one would be waited on (and let cancellation reach it).
+function finish<T>(value: unknown, status: Status<T>): void {
+  if (value instanceof Deferred || isThenable(value)) {
+    const inner = ensureDeferred(value as PromiseLike<T>);
+    status.waitingOn = inner;
+    inner.addBoth((r) => {
+      status.waitingOn = undefined;
+      status.deferred.callback(r as T);
+    });
+    return;
+  }
+  status.deferred.callback(value as T);
+}
+
+/**
+ * Returns `x` as a Deferred: a Deferred as it is, a promise or other
+ * thenable (such as an `async` function's result) wrapped by
+ * `Deferred.fromPromise`. Anything else gives a Deferred failed with a
+ * `TypeError`.
+ *
+ * @example Usage
+ * ```ts
+ * import { ensureDeferred } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * async function fetchName(): Promise<string> { return "twixt"; }
+ * assert.equal(await ensureDeferred(fetchName()), "twixt");
+ * ```
+ */
+export function ensureDeferred<T>(
+  x: Deferred<T> | PromiseLike<T>,
+): Deferred<T> {
+  if (x instanceof Deferred) return x;
+  if (isThenable(x)) return Deferred.fromPromise(x);
+  return fail<T>(
+    new TypeError(
+      "Cannot make a Deferred from a value that is neither a Deferred nor a promise",
+    ),
+  );
+}
