@@ -1,2 +1,10 @@
-// Placeholder re-export module for the TCP layer; the TCP engineer replaces it.
-export {};
+// The TCP layer's public names, re-exported by mod.ts.
+export * from "./endpoints.ts";
+export * from "./line_receiver.ts";
+export * from "./protocol.ts";
+export * from "./tcp.ts";
+export * from "./tcp_address.ts";
+export * from "./tcp_errors.ts";
+export type * from "./tcp_interfaces.ts";
+export * from "./tcp_testing.ts";
+export * from "./transport.ts";

@@ -1,0 +1,598 @@
+/**
+ * Listening on and connecting to TCP ports, as Twisted's
+ * `reactor.listenTCP` and `reactor.connectTCP` (twisted/internet/tcp.py),
+ * built on `node:net`.
+ *
+ * The global reactor's `listenTCP`/`connectTCP` methods call these
+ * functions with itself as the first argument.
+ *
+ * @module
+ */
+
+import { createServer, type Server, type Socket } from "node:net";
+import { connect as netConnect } from "node:net";
+import { setImmediate } from "node:timers";
+import {
+  Deferred,
+  Failure,
+  type IDelayedCall,
+  logError,
+  TimeoutError,
+} from "@twixt/defer";
+import { _makeAddress, IPv4Address, type TCPAddress } from "./tcp_address.ts";
+import {
+  CannotListenError,
+  ConnectError,
+  ConnectingCancelledError,
+  ConnectionLost,
+  ConnectionRefusedError,
+  DNSLookupError,
+  NoProtocol,
+} from "./tcp_errors.ts";
+import type {
+  IConnector,
+  IListeningPort,
+  TCPReactor,
+} from "./tcp_interfaces.ts";
+import { type ClientFactory, type Factory, Protocol } from "./protocol.ts";
+import { type _TransportOwner, TCPTransport } from "./transport.ts";
+import { _track, _untrack } from "./_tcp_shutdown.ts";
+
+/** Options of {@linkcode listenTCP}. */
+export interface ListenTCPOptions {
+  /** The local address to listen on; `"0.0.0.0"` (every IPv4 interface) by default. */
+  interface?: string;
+  /** The length of the queue of connections not yet accepted; 50 by default. */
+  backlog?: number;
+}
+
+/** Options of {@linkcode connectTCP}. */
+export interface ConnectTCPOptions {
+  /** Seconds to wait for the connection before failing with `TimeoutError`; 30 by default. */
+  timeout?: number;
+  /** The local address (and port, 0 for any) to connect from. */
+  bindAddress?: { host: string; port?: number };
+}
+
+/**
+ * Listens for TCP connections on `port` (0 picks a free one) and serves
+ * each with a protocol from `factory`.
+ *
+ * The Deferred fires with the listening port once it listens (ask it
+ * `getHost().port` for the port number picked), or fails with
+ * {@linkcode CannotListenError} (port in use, no such interface, invalid
+ * port). The port stops listening when the reactor shuts down, and its
+ * connections are closed then too.
+ *
+ * @param reactor The reactor (its clock and shutdown triggers are used).
+ * @param port The port number, 0 for any free port.
+ * @param factory Builds a protocol for each connection.
+ * @param opts The interface to listen on and the backlog.
+ * @returns The listening port, once listening.
+ * @example Usage
+ * ```ts
+ * import { Factory, listenTCP, Protocol, reactor } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * const port = await listenTCP(reactor, 0, Factory.forProtocol(Protocol), { interface: "127.0.0.1" });
+ * assert.ok(port.getHost().port > 0);
+ * await port.stopListening();
+ * ```
+ */
+export function listenTCP<P extends Protocol>(
+  reactor: TCPReactor,
+  port: number,
+  factory: Factory<P>,
+  opts: ListenTCPOptions = {},
+): Deferred<IListeningPort> {
+  const p = new Port(reactor, port, factory, opts);
+  return p.startListening().addCallback((): IListeningPort => p);
+}
+
+/**
+ * A listening TCP port: what {@linkcode listenTCP} gives.
+ *
+ * @example Usage
+ * ```ts
+ * import { Factory, listenTCP, Port, Protocol, reactor } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * const port = await listenTCP(reactor, 0, Factory.forProtocol(Protocol), { interface: "127.0.0.1" });
+ * assert.ok(port instanceof Port);
+ * await port.stopListening();
+ * ```
+ */
+export class Port implements IListeningPort, _TransportOwner {
+  #reactor: TCPReactor;
+  #port: number;
+  #factory: Factory<Protocol>;
+  #interface: string;
+  #backlog: number;
+  #server: Server | undefined = undefined;
+  #host: TCPAddress;
+  #connections = new Set<TCPTransport>();
+
+  /** @internal Made by {@linkcode listenTCP}. */
+  constructor(
+    reactor: TCPReactor,
+    port: number,
+    factory: Factory<Protocol>,
+    opts: ListenTCPOptions = {},
+  ) {
+    this.#reactor = reactor;
+    this.#port = port;
+    this.#factory = factory;
+    this.#interface = opts.interface ?? "0.0.0.0";
+    this.#backlog = opts.backlog ?? 50;
+    this.#host = _makeAddress(this.#interface, port);
+  }
+
+  /** The address listened on, with the real port number once listening. */
+  getHost(): TCPAddress {
+    return this.#host;
+  }
+
+  /** Whether the port is listening. */
+  get listening(): boolean {
+    return this.#server !== undefined;
+  }
+
+  /**
+   * Starts listening; the Deferred fires when it does, or fails with
+   * {@linkcode CannotListenError}.
+   */
+  startListening(): Deferred<void> {
+    const d = new Deferred<void>();
+    const iface = this.#interface;
+    const port = this.#port;
+    if (this.#server !== undefined) {
+      d.errback(
+        new CannotListenError(iface, port, "the port is already listening"),
+      );
+      return d;
+    }
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      d.errback(
+        new CannotListenError(
+          iface,
+          port,
+          "the port must be an integer from 0 to 65535",
+        ),
+      );
+      return d;
+    }
+    const server = createServer();
+    const onError = (err: Error): void => {
+      server.close();
+      d.errback(
+        new CannotListenError(iface, port, describeListenError(err), {
+          cause: err,
+        }),
+      );
+    };
+    server.once("error", onError);
+    try {
+      server.listen({ port, host: iface, backlog: this.#backlog }, () => {
+        server.off("error", onError);
+        // Errors of an accepting server (EMFILE, ...) must not crash the
+        // process; the server goes on listening.
+        server.on("error", (err) => logError(new Failure(err)));
+        server.on("connection", (socket: Socket) => this.#accept(socket));
+        const addr = server.address();
+        if (addr !== null && typeof addr === "object") {
+          this.#host = _makeAddress(addr.address, addr.port);
+        }
+        this.#server = server;
+        _track(this.#reactor, this);
+        this.#factory.doStart();
+        d.callback(undefined);
+      });
+    } catch (e) {
+      server.off("error", onError);
+      d.errback(
+        new CannotListenError(iface, port, describeListenError(e), {
+          cause: e,
+        }),
+      );
+    }
+    return d;
+  }
+
+  /**
+   * Stops accepting connections; those already open stay open. The
+   * Deferred fires once the listening socket is closed.
+   */
+  stopListening(): Deferred<void> {
+    const d = new Deferred<void>();
+    const server = this.#server;
+    if (server === undefined) {
+      d.callback(undefined);
+      return d;
+    }
+    this.#server = undefined;
+    _untrack(this.#reactor, this);
+    // node's "close" waits for every accepted connection to end, which
+    // Twisted's stopListening does not; the listening socket itself is
+    // closed by close() at once, so with connections open, fire on the next
+    // turn instead.
+    if (this.#connections.size === 0) {
+      server.close(() => d.callback(undefined));
+    } else {
+      server.close();
+      setImmediate(() => d.callback(undefined));
+    }
+    this.#factory.doStop();
+    return d;
+  }
+
+  /** Twisted's name for {@linkcode Port.stopListening}. */
+  loseConnection(): Deferred<void> {
+    return this.stopListening();
+  }
+
+  /** @internal Stops listening, for reactor shutdown. */
+  _shutdown(): Promise<void> {
+    return this.stopListening().asPromise();
+  }
+
+  /** @internal A connection of this port was lost. */
+  transportLost(transport: TCPTransport): void {
+    this.#connections.delete(transport);
+    _untrack(this.#reactor, transport);
+  }
+
+  #accept(socket: Socket): void {
+    if (socket.remoteAddress === undefined) {
+      // Reset by the other side before we got to it.
+      socket.destroy();
+      return;
+    }
+    const addr = _makeAddress(socket.remoteAddress, socket.remotePort);
+    let protocol: Protocol | null;
+    try {
+      protocol = this.#factory.buildProtocol(addr);
+    } catch (e) {
+      logError(new Failure(e));
+      protocol = null;
+    }
+    if (protocol === null || protocol === undefined) {
+      socket.destroy();
+      return;
+    }
+    const transport = new TCPTransport(socket, protocol, this);
+    this.#connections.add(transport);
+    // Tracked one by one: connections outlive stopListening.
+    _track(this.#reactor, transport);
+    transport._start();
+  }
+
+  /** A description for debugging. */
+  toString(): string {
+    return `<${this.#factory.constructor.name} on ${this.#host.port}>`;
+  }
+}
+
+/**
+ * Connects to `host`:`port` and runs a protocol from `factory` on the
+ * connection.
+ *
+ * The Deferred fires with the protocol once it is connected (after its
+ * `connectionMade`). A failed attempt calls
+ * `factory.clientConnectionFailed(connector, reason)` and, unless the
+ * factory called `connector.connect()` to retry, fails the Deferred with the
+ * same reason: {@linkcode ConnectionRefusedError}, {@linkcode DNSLookupError},
+ * another {@linkcode ConnectError}, `TimeoutError` (from `@twixt/defer`)
+ * after `timeout` seconds, or {@linkcode ConnectingCancelledError} when the
+ * Deferred is cancelled. When the connection later ends,
+ * `factory.clientConnectionLost` is called.
+ *
+ * @param reactor The reactor (its clock times the attempt out).
+ * @param host The host name or IP address.
+ * @param port The port number.
+ * @param factory Builds the protocol, and hears about failures.
+ * @param opts The timeout (30 s by default) and the local address.
+ * @returns The connected protocol.
+ * @example Usage
+ * ```ts
+ * import { ClientFactory, connectTCP, Factory, listenTCP, Protocol, reactor } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * const port = await listenTCP(reactor, 0, Factory.forProtocol(Protocol), { interface: "127.0.0.1" });
+ * const client = await connectTCP(reactor, "127.0.0.1", port.getHost().port, ClientFactory.forProtocol(Protocol));
+ * assert.equal(client.transport.getPeer().port, port.getHost().port);
+ * client.transport.loseConnection();
+ * await port.stopListening();
+ * ```
+ */
+export function connectTCP<P extends Protocol>(
+  reactor: TCPReactor,
+  host: string,
+  port: number,
+  factory: ClientFactory<P>,
+  opts: ConnectTCPOptions = {},
+): Deferred<P> {
+  return new Connector(reactor, host, port, factory, opts)._connect();
+}
+
+/**
+ * A client connection attempt (and its connection, once made), as
+ * `clientConnectionFailed` and `clientConnectionLost` receive it.
+ *
+ * @typeParam P The protocol class its factory builds.
+ * @example Usage
+ * ```ts
+ * import type { Failure } from "@twixt/defer";
+ * import { ClientFactory, type IConnector } from "@twixt/reactor";
+ *
+ * class OnceMore extends ClientFactory {
+ *   #retried = false;
+ *   override clientConnectionFailed(connector: IConnector, _reason: Failure): void {
+ *     if (!this.#retried) { this.#retried = true; connector.connect(); }
+ *   }
+ * }
+ * ```
+ */
+export class Connector<P extends Protocol = Protocol>
+  implements IConnector, _TransportOwner {
+  #reactor: TCPReactor;
+  #host: string;
+  #port: number;
+  #factory: ClientFactory<P>;
+  #timeout: number;
+  #bindAddress: { host: string; port?: number } | undefined;
+  /** `"disconnected"`, `"connecting"` or `"connected"`, as in Twisted. */
+  state: "disconnected" | "connecting" | "connected" = "disconnected";
+  #factoryStarted = false;
+  #socket: Socket | undefined = undefined;
+  #timer: IDelayedCall | undefined = undefined;
+  #transport: TCPTransport | undefined = undefined;
+  // Fires with the first protocol connected, or fails when an attempt
+  // fails and the factory does not retry.
+  #deferred: Deferred<P> | undefined = undefined;
+
+  /** @internal Made by {@linkcode connectTCP}. */
+  constructor(
+    reactor: TCPReactor,
+    host: string,
+    port: number,
+    factory: ClientFactory<P>,
+    opts: ConnectTCPOptions = {},
+  ) {
+    this.#reactor = reactor;
+    this.#host = host;
+    this.#port = port;
+    this.#factory = factory;
+    this.#timeout = opts.timeout ?? 30;
+    this.#bindAddress = opts.bindAddress;
+  }
+
+  /** @internal Starts the first attempt and returns its Deferred. */
+  _connect(): Deferred<P> {
+    this.#deferred = new Deferred<P>(() => {
+      if (this.state === "connecting") {
+        this.#failIfNotConnected(
+          new ConnectingCancelledError(this.#host, this.#port),
+        );
+      }
+    });
+    const d = this.#deferred;
+    this.connect();
+    return d;
+  }
+
+  /** Where this connector connects to. */
+  getDestination(): TCPAddress {
+    return new IPv4Address("TCP", this.#host, this.#port);
+  }
+
+  /**
+   * Starts a connect attempt (again).
+   *
+   * @throws {Error} When already connecting or connected.
+   */
+  connect(): void {
+    if (this.state !== "disconnected") {
+      throw new Error(`Cannot connect: the connector is ${this.state}`);
+    }
+    this.state = "connecting";
+    if (!this.#factoryStarted) {
+      this.#factory.doStart();
+      this.#factoryStarted = true;
+    }
+    _track(this.#reactor, this);
+    const t = this.#timeout;
+    this.#timer = this.#reactor.callLater(t, () => {
+      this.#timer = undefined;
+      this.#failIfNotConnected(
+        new TimeoutError(
+          `Connecting to ${this.#host}:${this.#port} timed out after ${t} seconds`,
+          t,
+        ),
+      );
+    });
+    try {
+      this.#factory.startedConnecting(this);
+    } catch (e) {
+      logError(new Failure(e));
+    }
+    if (this.state !== "connecting") return; // stopped by startedConnecting
+    let socket: Socket;
+    try {
+      socket = netConnect({
+        host: this.#host,
+        port: this.#port,
+        ...(this.#bindAddress === undefined ? {} : {
+          localAddress: this.#bindAddress.host,
+          localPort: this.#bindAddress.port ?? 0,
+        }),
+      });
+    } catch (e) {
+      this.#failIfNotConnected(
+        new ConnectError(
+          `Cannot connect to ${this.#host}:${this.#port}: ${errorMessage(e)}`,
+          { cause: e },
+        ),
+      );
+      return;
+    }
+    this.#socket = socket;
+    const onError = (err: Error): void =>
+      this.#failIfNotConnected(this.#connectError(err));
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      socket.off("error", onError);
+      this.#connected(socket);
+    });
+  }
+
+  /**
+   * Stops a connect attempt in progress; the factory hears
+   * `clientConnectionFailed` with {@linkcode ConnectingCancelledError}.
+   *
+   * @throws {Error} When not connecting.
+   */
+  stopConnecting(): void {
+    if (this.state !== "connecting") {
+      throw new Error(`Cannot stop connecting: the connector is ${this.state}`);
+    }
+    this.#failIfNotConnected(
+      new ConnectingCancelledError(this.#host, this.#port),
+    );
+  }
+
+  /** Closes the connection cleanly, or stops connecting. */
+  disconnect(): void {
+    if (this.state === "connecting") this.stopConnecting();
+    else if (this.state === "connected") this.#transport?.loseConnection();
+  }
+
+  /** @internal Closes everything at once, for reactor shutdown. */
+  _shutdown(): Promise<void> {
+    if (this.state === "connecting") {
+      this.#failIfNotConnected(
+        new ConnectionLost(
+          "Connecting was stopped by the reactor shutting down",
+        ),
+      );
+      return Promise.resolve();
+    }
+    return this.#transport?._shutdown() ?? Promise.resolve();
+  }
+
+  /** @internal The connection was lost. */
+  transportLost(_transport: TCPTransport, reason: Failure): void {
+    this.#transport = undefined;
+    this.state = "disconnected";
+    _untrack(this.#reactor, this);
+    try {
+      this.#factory.clientConnectionLost(this, reason);
+    } catch (e) {
+      logError(new Failure(e));
+    }
+    this.#stopFactoryUnlessRetrying();
+  }
+
+  #connected(socket: Socket): void {
+    this.#cancelTimer();
+    this.#socket = undefined;
+    const peer = _makeAddress(socket.remoteAddress, socket.remotePort);
+    let protocol: Protocol | null;
+    let failure: Failure | undefined;
+    try {
+      protocol = this.#factory.buildProtocol(peer);
+    } catch (e) {
+      failure = new Failure(e);
+      logError(failure);
+      protocol = null;
+    }
+    this.state = "connected";
+    const d = this.#deferred;
+    this.#deferred = undefined;
+    if (protocol === null || protocol === undefined) {
+      // As Twisted does: a stand-in protocol, and the connection dropped.
+      const transport = new TCPTransport(socket, new Protocol(), this);
+      this.#transport = transport;
+      transport._start();
+      transport.loseConnection();
+      d?.errback(failure ?? new NoProtocol());
+      return;
+    }
+    const transport = new TCPTransport(socket, protocol, this);
+    this.#transport = transport;
+    transport._start();
+    d?.callback(protocol as P);
+  }
+
+  #failIfNotConnected(error: Error): void {
+    if (this.state !== "connecting") return;
+    this.#cancelTimer();
+    this.#socket?.destroy();
+    this.#socket = undefined;
+    this.state = "disconnected";
+    _untrack(this.#reactor, this);
+    const reason = new Failure(error);
+    try {
+      this.#factory.clientConnectionFailed(this, reason);
+    } catch (e) {
+      logError(new Failure(e));
+    }
+    if (this.state === "disconnected") {
+      this.#stopFactoryUnlessRetrying();
+      const d = this.#deferred;
+      this.#deferred = undefined;
+      d?.errback(reason);
+    }
+  }
+
+  #stopFactoryUnlessRetrying(): void {
+    if (this.state === "disconnected" && this.#factoryStarted) {
+      this.#factoryStarted = false;
+      this.#factory.doStop();
+    }
+  }
+
+  #cancelTimer(): void {
+    if (this.#timer?.active()) this.#timer.cancel();
+    this.#timer = undefined;
+  }
+
+  #connectError(err: Error): Error {
+    const code = (err as { code?: unknown }).code;
+    if (code === "ECONNREFUSED") {
+      return new ConnectionRefusedError(this.#host, this.#port, { cause: err });
+    }
+    if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME") {
+      return new DNSLookupError(this.#host, { cause: err });
+    }
+    return new ConnectError(
+      `Cannot connect to ${this.#host}:${this.#port}: ${err.message}`,
+      { cause: err },
+    );
+  }
+
+  /** A description for debugging. */
+  toString(): string {
+    return `<Connector to ${this.#host}:${this.#port} (${this.state})>`;
+  }
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function describeListenError(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  switch (code) {
+    case "EADDRINUSE":
+      return "address already in use";
+    case "EADDRNOTAVAIL":
+      return "address not available on this machine";
+    case "EACCES":
+      return "permission denied";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "cannot resolve the interface name";
+    default:
+      return errorMessage(e);
+  }
+}

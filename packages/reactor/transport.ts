@@ -1,0 +1,344 @@
+/**
+ * The TCP transport: one `node:net` socket seen through Twisted's
+ * `ITransport`, `IConsumer` and `IPushProducer` (twisted/internet/tcp.py and
+ * abstract.py).
+ *
+ * @module
+ */
+
+import type { Socket } from "node:net";
+import { setImmediate } from "node:timers";
+import { Failure, logError } from "@twixt/defer";
+import { _makeAddress, type TCPAddress } from "./tcp_address.ts";
+import {
+  ConnectionAborted,
+  ConnectionDone,
+  ConnectionLost,
+} from "./tcp_errors.ts";
+import type { IProducer, IPushProducer, ITransport } from "./tcp_interfaces.ts";
+import type { Protocol } from "./protocol.ts";
+
+/** @internal What the owner of a transport (port or connector) hears. */
+export interface _TransportOwner {
+  /** Called after the protocol's `connectionLost`. */
+  transportLost(transport: TCPTransport, reason: Failure): void;
+}
+
+/**
+ * The transport of a TCP connection made by `listenTCP` or `connectTCP`:
+ * what a protocol reaches as `this.transport`.
+ *
+ * Writes never block: data the socket cannot take yet is buffered. To keep
+ * that buffer small, register a producer: a streaming one is paused while
+ * the socket's buffer is full and resumed when it drains; a pull producer
+ * is asked for each next chunk when the buffer has room. Pausing the
+ * transport itself stops reading from the socket, which in turn slows the
+ * other side down.
+ *
+ * @example Usage
+ * ```ts
+ * import { Factory, listenTCP, Protocol, reactor, TCPTransport } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * class Hello extends Protocol {
+ *   override connectionMade(): void {
+ *     assert.ok(this.transport instanceof TCPTransport);
+ *     this.transport.write("hello\r\n");
+ *     this.transport.loseConnection();
+ *   }
+ * }
+ * const port = await listenTCP(reactor, 0, Factory.forProtocol(Hello), { interface: "127.0.0.1" });
+ * await port.stopListening();
+ * ```
+ */
+export class TCPTransport implements ITransport {
+  #socket: Socket;
+  #protocol: Protocol;
+  #owner: _TransportOwner | undefined;
+  #peer: TCPAddress;
+  #host: TCPAddress;
+  #connected = true;
+  #disconnecting = false;
+  // The socket's write side is ended or destroyed: writes are dropped.
+  #writeClosed = false;
+  #reason: Failure | undefined = undefined;
+  #producer: IProducer | undefined = undefined;
+  #streaming = false;
+  #producerPaused = false;
+  #pullScheduled = false;
+  #lostWaiters: Array<() => void> = [];
+
+  /** @internal Made by the TCP port and connector, not by users. */
+  constructor(socket: Socket, protocol: Protocol, owner?: _TransportOwner) {
+    this.#socket = socket;
+    this.#protocol = protocol;
+    this.#owner = owner;
+    // Read now: node forgets the addresses once the socket closes.
+    this.#peer = _makeAddress(socket.remoteAddress, socket.remotePort);
+    this.#host = _makeAddress(socket.localAddress, socket.localPort);
+  }
+
+  /** @internal Wires the socket's events and calls `makeConnection`. */
+  _start(): void {
+    const socket = this.#socket;
+    socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
+    socket.on("error", (err: Error) => {
+      this.#reason ??= new Failure(
+        new ConnectionLost(
+          `Connection to the other side was lost in a non-clean fashion: ${err.message}`,
+          { cause: err },
+        ),
+      );
+    });
+    socket.on("close", () => this.#connectionLost());
+    socket.on("drain", () => this.#onDrain());
+    try {
+      this.#protocol.makeConnection(this);
+    } catch (e) {
+      this.#callbackFailed(e);
+    }
+  }
+
+  /** The protocol this transport delivers to. */
+  get protocol(): Protocol {
+    return this.#protocol;
+  }
+
+  /** True between the connection being made and being lost. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** True once {@linkcode TCPTransport.loseConnection} was called. */
+  get disconnecting(): boolean {
+    return this.#disconnecting;
+  }
+
+  /**
+   * Sends `data` (a string is sent as UTF-8). Writes after the connection
+   * is closed, or after `loseConnection` once the pending data is being
+   * flushed, are dropped, as in Twisted.
+   */
+  write(data: Uint8Array | string): void {
+    if (this.#writeClosed || data.length === 0) return;
+    if (!this.#socket.write(data)) this.#bufferFull();
+  }
+
+  /** Sends each item of `data`, in order. */
+  writeSequence(data: Iterable<Uint8Array | string>): void {
+    for (const chunk of data) this.write(chunk);
+  }
+
+  /**
+   * Closes the connection cleanly once everything written so far has been
+   * sent (and, if a producer is registered, once it unregisters). Reading
+   * stops at once. The protocol's `connectionLost` then gets
+   * `ConnectionDone`.
+   */
+  loseConnection(): void {
+    if (!this.#connected || this.#disconnecting) return;
+    this.#disconnecting = true;
+    this.#socket.pause();
+    if (this.#producer === undefined) this.#endWrites();
+  }
+
+  /**
+   * Closes the connection at once, dropping data not yet sent. The
+   * protocol's `connectionLost` gets `ConnectionAborted`.
+   */
+  abortConnection(): void {
+    if (!this.#connected) return;
+    this.#reason ??= new Failure(new ConnectionAborted());
+    this.#destroy();
+  }
+
+  /** The address of the other side. */
+  getPeer(): TCPAddress {
+    return this.#peer;
+  }
+
+  /** The address of this side. */
+  getHost(): TCPAddress {
+    return this.#host;
+  }
+
+  /** Stops reading from the socket until {@linkcode TCPTransport.resumeProducing}. */
+  pauseProducing(): void {
+    this.#socket.pause();
+  }
+
+  /** Starts reading from the socket again. */
+  resumeProducing(): void {
+    if (!this.#disconnecting && this.#connected) this.#socket.resume();
+  }
+
+  /** Closes the connection, as {@linkcode TCPTransport.loseConnection}. */
+  stopProducing(): void {
+    this.loseConnection();
+  }
+
+  /**
+   * Attaches `producer` to throttle writes: with `streaming` true it is
+   * paused while the socket's write buffer is full and resumed on drain;
+   * with `streaming` false (a pull producer) its `resumeProducing` is called
+   * now and again each time the buffer has room. If the connection is
+   * already closed, the producer is stopped at once.
+   *
+   * @throws {Error} When another producer is registered.
+   */
+  registerProducer(producer: IProducer, streaming: boolean): void {
+    if (this.#producer !== undefined) {
+      throw new Error(
+        "Cannot register a producer: another producer is registered and was never unregistered",
+      );
+    }
+    if (this.#writeClosed) {
+      this.#safely(() => producer.stopProducing());
+      return;
+    }
+    this.#producer = producer;
+    this.#streaming = streaming;
+    this.#producerPaused = false;
+    if (!streaming) this.#schedulePull();
+    else if (this.#socket.writableNeedDrain) this.#bufferFull();
+  }
+
+  /** Detaches the producer; a pending `loseConnection` then proceeds. */
+  unregisterProducer(): void {
+    this.#producer = undefined;
+    this.#producerPaused = false;
+    if (this.#disconnecting && !this.#writeClosed) this.#endWrites();
+  }
+
+  /** Sets TCP_NODELAY (send small writes at once instead of batching them). */
+  setTcpNoDelay(enabled: boolean): void {
+    this.#socket.setNoDelay(enabled);
+  }
+
+  /** Turns TCP keepalive probes on or off. */
+  setTcpKeepAlive(enabled: boolean): void {
+    this.#socket.setKeepAlive(enabled);
+  }
+
+  /** @internal Closes the connection as the reactor shuts down. */
+  _shutdown(): Promise<void> {
+    if (!this.#connected) return Promise.resolve();
+    const lost = new Promise<void>((resolve) =>
+      this.#lostWaiters.push(resolve)
+    );
+    this.#reason ??= new Failure(
+      new ConnectionLost("Connection was closed by the reactor shutting down"),
+    );
+    this.#destroy();
+    return lost;
+  }
+
+  /** @internal Closes the connection after a failure of our own making. */
+  _fail(reason: Failure): void {
+    if (!this.#connected) return;
+    this.#reason ??= reason;
+    this.#destroy();
+  }
+
+  #onData(chunk: Uint8Array): void {
+    if (!this.#connected || this.#reason !== undefined) return;
+    // A plain view: Buffer's own slice() shares memory, which would
+    // surprise code written for Uint8Array.
+    const data = new Uint8Array(
+      chunk.buffer,
+      chunk.byteOffset,
+      chunk.byteLength,
+    );
+    try {
+      this.#protocol.dataReceived(data);
+    } catch (e) {
+      this.#callbackFailed(e);
+    }
+  }
+
+  #bufferFull(): void {
+    const p = this.#producer;
+    if (p === undefined || !this.#streaming || this.#producerPaused) return;
+    this.#producerPaused = true;
+    this.#safely(() => (p as IPushProducer).pauseProducing());
+  }
+
+  #onDrain(): void {
+    const p = this.#producer;
+    if (p === undefined) return;
+    if (this.#streaming) {
+      if (!this.#producerPaused) return;
+      this.#producerPaused = false;
+      this.#safely(() => p.resumeProducing());
+    } else {
+      this.#schedulePull();
+    }
+  }
+
+  // A pull producer writes one chunk per resumeProducing; ask for the next
+  // on a later turn (letting I/O run), or after the buffer drains if full.
+  #schedulePull(): void {
+    if (this.#pullScheduled) return;
+    this.#pullScheduled = true;
+    setImmediate(() => {
+      this.#pullScheduled = false;
+      const p = this.#producer;
+      if (p === undefined || this.#streaming || this.#writeClosed) return;
+      if (this.#socket.writableNeedDrain) return; // #onDrain asks again
+      this.#safely(() => p.resumeProducing());
+      if (this.#producer === p) this.#schedulePull();
+    });
+  }
+
+  #endWrites(): void {
+    this.#writeClosed = true;
+    const socket = this.#socket;
+    // end() flushes what is buffered, then sends FIN; close fully once the
+    // data is with the kernel, as Twisted does, rather than wait for the
+    // other side to close its half.
+    socket.once("finish", () => socket.destroy());
+    socket.end();
+  }
+
+  #destroy(): void {
+    this.#writeClosed = true;
+    this.#socket.destroy();
+  }
+
+  #callbackFailed(e: unknown): void {
+    const failure = new Failure(e);
+    logError(failure);
+    this._fail(failure);
+  }
+
+  #safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.#callbackFailed(e);
+    }
+  }
+
+  #connectionLost(): void {
+    if (!this.#connected) return;
+    this.#connected = false;
+    this.#writeClosed = true;
+    const reason = this.#reason ?? new Failure(new ConnectionDone());
+    const producer = this.#producer;
+    this.#producer = undefined;
+    if (producer !== undefined) {
+      try {
+        producer.stopProducing();
+      } catch (e) {
+        logError(new Failure(e));
+      }
+    }
+    try {
+      this.#protocol.connectionLost(reason);
+    } catch (e) {
+      logError(new Failure(e));
+    }
+    this.#owner?.transportLost(this, reason);
+    for (const w of this.#lostWaiters.splice(0)) w();
+  }
+}
