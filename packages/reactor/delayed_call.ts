@@ -1,0 +1,384 @@
+/**
+ * DelayedCall, the handle `callLater` returns, and the queue of timed calls
+ * that both the reactor and the deterministic `Clock` keep.
+ *
+ * @module
+ */
+
+import type { IDelayedCall } from "@twixt/defer";
+import { type HeapEntry, TimeHeap } from "./_heap.ts";
+import { AlreadyCalled, AlreadyCancelled } from "./errors.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyFn = (...args: any[]) => unknown;
+
+const PENDING = 0;
+const CALLED = 1;
+const CANCELLED = 2;
+
+/**
+ * A call scheduled with `callLater` on the reactor or a `Clock`: Twisted's
+ * `DelayedCall`. It can be cancelled, delayed and reset until it runs.
+ *
+ * @example Usage
+ * ```ts
+ * import { Clock } from "@twixt/reactor/task";
+ * import assert from "node:assert/strict";
+ *
+ * const clock = new Clock();
+ * const call = clock.callLater(5, () => {});
+ * call.delay(2);
+ * assert.equal(call.getTime(), 7);
+ * call.reset(1);
+ * assert.equal(call.getTime(), 1);
+ * call.cancel();
+ * assert.equal(call.active(), false);
+ * ```
+ */
+export class DelayedCall implements IDelayedCall, HeapEntry {
+  /** @internal When the call is due, in its clock's seconds. */
+  _time: number;
+  /** @internal Scheduling order, for calls due at the same time. */
+  _seq: number;
+  /** @internal Position in its queue's heap. */
+  _index = -1;
+  #fn: AnyFn | undefined;
+  #args: unknown[] | undefined;
+  #state = PENDING;
+  #queue: TimedCalls;
+
+  /** @internal Made by {@linkcode TimedCalls.schedule}. */
+  constructor(
+    queue: TimedCalls,
+    time: number,
+    seq: number,
+    fn: AnyFn,
+    args: unknown[],
+  ) {
+    this.#queue = queue;
+    this._time = time;
+    this._seq = seq;
+    this.#fn = fn;
+    this.#args = args;
+  }
+
+  /** The function to call, until the call has run or been cancelled. */
+  get func(): AnyFn | undefined {
+    return this.#fn;
+  }
+
+  /** The arguments it will be called with. */
+  get args(): readonly unknown[] | undefined {
+    return this.#args;
+  }
+
+  /** Whether the call has run (or is running). */
+  get called(): boolean {
+    return this.#state === CALLED;
+  }
+
+  /** Whether the call was cancelled. */
+  get cancelled(): boolean {
+    return this.#state === CANCELLED;
+  }
+
+  /**
+   * When the call is due, in its clock's seconds.
+   *
+   * @example Usage
+   * ```ts
+   * import { Clock } from "@twixt/reactor/task";
+   * import assert from "node:assert/strict";
+   *
+   * const clock = new Clock();
+   * clock.advance(10);
+   * assert.equal(clock.callLater(2, () => {}).getTime(), 12);
+   * ```
+   */
+  getTime(): number {
+    return this._time;
+  }
+
+  /**
+   * Unschedules the call.
+   *
+   * @throws {AlreadyCancelled} if it was cancelled before.
+   * @throws {AlreadyCalled} if it has run.
+   * @example Usage
+   * ```ts
+   * import { Clock } from "@twixt/reactor/task";
+   * import assert from "node:assert/strict";
+   *
+   * const clock = new Clock();
+   * let ran = false;
+   * clock.callLater(1, () => { ran = true; }).cancel();
+   * clock.advance(1);
+   * assert.equal(ran, false);
+   * ```
+   */
+  cancel(): void {
+    this.#check("cancel");
+    this.#state = CANCELLED;
+    this.#fn = undefined;
+    this.#args = undefined;
+    this.#queue._remove(this);
+  }
+
+  /**
+   * Moves the call `seconds` later (earlier, if negative).
+   *
+   * @throws {AlreadyCancelled} if it was cancelled.
+   * @throws {AlreadyCalled} if it has run.
+   * @throws {RangeError} if `seconds` is not a finite number.
+   * @example Usage
+   * ```ts
+   * import { Clock } from "@twixt/reactor/task";
+   * import assert from "node:assert/strict";
+   *
+   * const call = new Clock().callLater(1, () => {});
+   * call.delay(1.5);
+   * assert.equal(call.getTime(), 2.5);
+   * call.cancel();
+   * ```
+   */
+  delay(seconds: number): void {
+    this.#check("delay");
+    checkFinite(seconds, "delay");
+    this._time += seconds;
+    this.#queue._moved(this);
+  }
+
+  /**
+   * Reschedules the call for `seconds` from now.
+   *
+   * @throws {AlreadyCancelled} if it was cancelled.
+   * @throws {AlreadyCalled} if it has run.
+   * @throws {RangeError} if `seconds` is not a finite number.
+   * @example Usage
+   * ```ts
+   * import { Clock } from "@twixt/reactor/task";
+   * import assert from "node:assert/strict";
+   *
+   * const clock = new Clock();
+   * const call = clock.callLater(2, () => {});
+   * clock.advance(1);
+   * call.reset(3);
+   * assert.equal(call.getTime(), 4);
+   * call.cancel();
+   * ```
+   */
+  reset(seconds: number): void {
+    this.#check("reset");
+    checkFinite(seconds, "reset");
+    this._time = this.#queue.seconds() + seconds;
+    this.#queue._moved(this);
+  }
+
+  /**
+   * Whether the call is still scheduled: neither run nor cancelled.
+   *
+   * @example Usage
+   * ```ts
+   * import { Clock } from "@twixt/reactor/task";
+   * import assert from "node:assert/strict";
+   *
+   * const clock = new Clock();
+   * const call = clock.callLater(1, () => {});
+   * assert.equal(call.active(), true);
+   * clock.advance(1);
+   * assert.equal(call.active(), false);
+   * ```
+   */
+  active(): boolean {
+    return this.#state === PENDING;
+  }
+
+  /** A description for debugging, like Twisted's repr. */
+  toString(): string {
+    const name = this.#fn?.name || (this.#fn ? "anonymous" : "");
+    const due = (this._time - this.#queue.seconds()).toFixed(3);
+    return `<DelayedCall [${due}s] called=${this.called} cancelled=${this.cancelled}${
+      name ? ` ${name}()` : ""
+    }>`;
+  }
+
+  /**
+   * @internal Runs the call, which the queue has just taken off its heap.
+   * It counts as called before it runs, so that the function itself sees
+   * `active() === false` and gets {@linkcode AlreadyCalled} from `cancel`.
+   */
+  _invoke(): unknown {
+    const fn = this.#fn!;
+    const args = this.#args!;
+    this.#state = CALLED;
+    this.#fn = undefined;
+    this.#args = undefined;
+    return args.length === 0 ? fn() : fn(...args);
+  }
+
+  #check(action: string): void {
+    if (this.#state === CANCELLED) {
+      throw new AlreadyCancelled(
+        `Cannot ${action} a delayed call that has been cancelled`,
+      );
+    }
+    if (this.#state === CALLED) {
+      throw new AlreadyCalled(
+        `Cannot ${action} a delayed call that has already run`,
+      );
+    }
+  }
+}
+
+function checkFinite(seconds: number, action: string): void {
+  if (typeof seconds !== "number" || !Number.isFinite(seconds)) {
+    throw new RangeError(
+      `Cannot ${action} a delayed call by ${String(seconds)} seconds`,
+    );
+  }
+}
+
+// Checks `callLater`'s arguments, as Twisted asserts them: a function, and
+// a finite delay of zero or more seconds.
+function checkCallLater(delay: number, fn: unknown): void {
+  if (typeof fn !== "function") {
+    throw new TypeError("Cannot schedule a call to something not a function");
+  }
+  if (typeof delay !== "number" || !(delay >= 0) || delay === Infinity) {
+    throw new RangeError(
+      `Cannot schedule a call with a delay of ${
+        String(delay)
+      } seconds; it must be a finite number of seconds, 0 or more`,
+    );
+  }
+}
+
+/**
+ * @internal The pending calls of one clock (the reactor or a `Clock`), in a
+ * heap by due time and scheduling order.
+ *
+ * It also counts the calls that hold the process open: all of them, except
+ * those pending when {@linkcode TimedCalls.release} was last called.
+ */
+export class TimedCalls {
+  readonly #heap = new TimeHeap<DelayedCall>();
+  #nextSeq = 0;
+  #releasedBefore = 0;
+  #held = 0;
+  readonly #seconds: () => number;
+  readonly #onEarliest: (() => void) | undefined;
+  readonly #onHeld: (() => void) | undefined;
+
+  /**
+   * @param seconds The clock's current time.
+   * @param onEarliest Called when a call became the earliest by being
+   * scheduled or moved (not when the earliest left).
+   * @param onHeld Called when {@linkcode TimedCalls.held} changes between
+   * zero and more than zero.
+   */
+  constructor(
+    seconds: () => number,
+    onEarliest?: () => void,
+    onHeld?: () => void,
+  ) {
+    this.#seconds = seconds;
+    this.#onEarliest = onEarliest;
+    this.#onHeld = onHeld;
+  }
+
+  /** The clock's current time. */
+  seconds(): number {
+    return this.#seconds();
+  }
+
+  /** How many calls are pending. */
+  get size(): number {
+    return this.#heap.size;
+  }
+
+  /** How many pending calls hold the process open. */
+  get held(): number {
+    return this.#held;
+  }
+
+  /** The sequence number the next call will get. */
+  get nextSeq(): number {
+    return this.#nextSeq;
+  }
+
+  /** The earliest pending call. */
+  peek(): DelayedCall | undefined {
+    return this.#heap.peek();
+  }
+
+  /**
+   * Schedules `fn(...args)` `delay` seconds from now: `callLater`.
+   *
+   * @throws {RangeError} if `delay` is negative, NaN or infinite.
+   * @throws {TypeError} if `fn` is not a function.
+   */
+  schedule<A extends unknown[]>(
+    delay: number,
+    fn: (...args: A) => unknown,
+    args: A,
+  ): DelayedCall {
+    checkCallLater(delay, fn);
+    const call = new DelayedCall(
+      this,
+      this.#seconds() + delay,
+      this.#nextSeq++,
+      fn as AnyFn,
+      args,
+    );
+    this.#heap.push(call);
+    if (this.#held++ === 0) this.#onHeld?.();
+    if (call._index === 0) this.#onEarliest?.();
+    return call;
+  }
+
+  /**
+   * Takes the earliest call off the heap if it is due at `now` and was
+   * scheduled before `seqLimit`; the caller runs it with `_invoke`.
+   */
+  takeDue(now: number, seqLimit: number = Infinity): DelayedCall | undefined {
+    const call = this.#heap.peek();
+    if (call === undefined || call._time > now || call._seq >= seqLimit) {
+      return undefined;
+    }
+    this.#heap.pop();
+    this.#left(call);
+    return call;
+  }
+
+  /** Stops counting the calls pending now as holding the process open. */
+  release(): void {
+    this.#releasedBefore = this.#nextSeq;
+    if (this.#held === 0) return;
+    this.#held = 0;
+    this.#onHeld?.();
+  }
+
+  /** The pending calls, earliest first. */
+  calls(): DelayedCall[] {
+    return this.#heap.toArray().sort((a, b) =>
+      a._time - b._time || a._seq - b._seq
+    );
+  }
+
+  /** @internal A pending call was cancelled. */
+  _remove(call: DelayedCall): void {
+    if (this.#heap.remove(call)) this.#left(call);
+  }
+
+  /** @internal A pending call's time changed. */
+  _moved(call: DelayedCall): void {
+    this.#heap.update(call);
+    if (call._index === 0) this.#onEarliest?.();
+  }
+
+  #left(call: DelayedCall): void {
+    if (call._seq >= this.#releasedBefore && --this.#held === 0) {
+      this.#onHeld?.();
+    }
+  }
+}

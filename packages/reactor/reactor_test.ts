@@ -1,0 +1,484 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import process from "node:process";
+import {
+  Deferred,
+  type Failure,
+  type IDelayedCall,
+  setFailureLogger,
+  TimeoutError,
+} from "@twixt/defer";
+import {
+  AlreadyCalled,
+  AlreadyCancelled,
+  Reactor,
+  reactor,
+  ReactorAlreadyRunning,
+  ReactorNotRunning,
+} from "./mod.ts";
+
+function later<T>(r: Reactor, delay: number, value: T): Promise<T> {
+  return new Promise((resolve) => r.callLater(delay, resolve, value));
+}
+
+// Captures what the failure logger receives while `fn` runs.
+async function captureLogged(fn: () => Promise<void>): Promise<Failure[]> {
+  const seen: Failure[] = [];
+  const previous = setFailureLogger((_m, f) => seen.push(f));
+  try {
+    await fn();
+  } finally {
+    setFailureLogger(previous);
+  }
+  return seen;
+}
+
+describe("Reactor.callLater", () => {
+  it("runs the call with its arguments after the delay, without run()", async () => {
+    const r = new Reactor();
+    const start = r.seconds();
+    const got = await new Promise<[number, string, number]>((resolve) => {
+      r.callLater(
+        0.02,
+        (a: number, b: string) => resolve([a, b, r.seconds()]),
+        1,
+        "two",
+      );
+    });
+    assert.deepEqual(got.slice(0, 2), [1, "two"]);
+    assert.ok(got[2] - start >= 0.02, "the call ran no earlier than its time");
+  });
+
+  it("runs calls due at the same time in the order they were scheduled", async () => {
+    const r = new Reactor();
+    const order: number[] = [];
+    for (let i = 0; i < 50; i++) r.callLater(0, () => order.push(i));
+    await later(r, 0.001, null);
+    assert.deepEqual(order, Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it("runs calls in time order whatever the scheduling order", async () => {
+    const r = new Reactor();
+    const order: string[] = [];
+    r.callLater(0.03, () => order.push("c"));
+    r.callLater(0.01, () => order.push("a"));
+    r.callLater(0.02, () => order.push("b"));
+    await later(r, 0.04, null);
+    assert.deepEqual(order, ["a", "b", "c"]);
+  });
+
+  it("hands back a call whose getTime is now plus the delay", () => {
+    const r = new Reactor();
+    const before = r.seconds();
+    const call = r.callLater(10, () => {});
+    const after = r.seconds();
+    assert.ok(call.getTime() >= before + 10 && call.getTime() <= after + 10);
+    assert.equal(call.active(), true);
+    call.cancel();
+  });
+
+  it("lists pending calls in getDelayedCalls, earliest first, until they run or are cancelled", async () => {
+    const r = new Reactor();
+    const late = r.callLater(60, () => {});
+    const soon = r.callLater(0.005, () => {});
+    assert.deepEqual(r.getDelayedCalls(), [soon, late]);
+    late.cancel();
+    assert.deepEqual(r.getDelayedCalls(), [soon]);
+    await later(r, 0.01, null);
+    assert.deepEqual(r.getDelayedCalls(), []);
+    assert.equal(soon.called, true);
+  });
+
+  it("does not run a cancelled call", async () => {
+    const r = new Reactor();
+    let ran = false;
+    const call = r.callLater(0.005, () => {
+      ran = true;
+    });
+    call.cancel();
+    assert.equal(call.active(), false);
+    assert.equal(call.cancelled, true);
+    await later(r, 0.01, null);
+    assert.equal(ran, false);
+  });
+
+  it("throws AlreadyCalled from cancel, delay and reset once the call has run", async () => {
+    const r = new Reactor();
+    const call = r.callLater(0, () => {});
+    await later(r, 0.001, null);
+    assert.throws(() => call.cancel(), AlreadyCalled);
+    assert.throws(() => call.delay(1), AlreadyCalled);
+    assert.throws(() => call.reset(1), AlreadyCalled);
+  });
+
+  it("throws AlreadyCalled from cancel inside the call itself", async () => {
+    const r = new Reactor();
+    const errors: unknown[] = [];
+    const call: IDelayedCall = r.callLater(0, (): void => {
+      assert.equal(call.active(), false);
+      try {
+        call.cancel();
+      } catch (e) {
+        errors.push(e);
+      }
+    });
+    await later(r, 0.001, null);
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0] instanceof AlreadyCalled);
+  });
+
+  it("throws AlreadyCancelled from cancel, delay and reset once cancelled", () => {
+    const r = new Reactor();
+    const call = r.callLater(1, () => {});
+    call.cancel();
+    assert.throws(() => call.cancel(), AlreadyCancelled);
+    assert.throws(() => call.delay(1), AlreadyCancelled);
+    assert.throws(() => call.reset(1), AlreadyCancelled);
+  });
+
+  it("rejects negative, NaN and infinite delays with RangeError, and non-functions with TypeError", () => {
+    const r = new Reactor();
+    assert.throws(() => r.callLater(-1, () => {}), RangeError);
+    assert.throws(() => r.callLater(NaN, () => {}), RangeError);
+    assert.throws(() => r.callLater(Infinity, () => {}), RangeError);
+    assert.throws(
+      () => r.callLater("1" as unknown as number, () => {}),
+      RangeError,
+    );
+    assert.throws(
+      () => r.callLater(1, "f" as unknown as () => void),
+      TypeError,
+    );
+    assert.deepEqual(r.getDelayedCalls(), []);
+  });
+
+  it("moves a call earlier with reset, ahead of a call due before it", async () => {
+    const r = new Reactor();
+    const order: string[] = [];
+    const a = r.callLater(60, () => order.push("a"));
+    r.callLater(0.02, () => order.push("b"));
+    a.reset(0.005);
+    await later(r, 0.03, null);
+    assert.deepEqual(order, ["a", "b"]);
+  });
+
+  it("moves a call later with delay, behind a call due after it", async () => {
+    const r = new Reactor();
+    const order: string[] = [];
+    const a = r.callLater(0.005, () => order.push("a"));
+    r.callLater(0.01, () => order.push("b"));
+    const t = a.getTime();
+    a.delay(0.01);
+    assert.equal(a.getTime(), t + 0.01);
+    await later(r, 0.03, null);
+    assert.deepEqual(order, ["b", "a"]);
+  });
+
+  it("logs an error thrown by a call, with its stack, and goes on with the next calls", async () => {
+    const r = new Reactor();
+    let after = false;
+    const logged = await captureLogged(async () => {
+      r.callLater(0, () => {
+        throw new RangeError("Broken call");
+      });
+      r.callLater(0, () => {
+        after = true;
+      });
+      await later(r, 0.005, null);
+    });
+    assert.equal(after, true);
+    assert.equal(logged.length, 1);
+    assert.ok(logged[0]!.value instanceof RangeError);
+    assert.match(logged[0]!.getTraceback(), /Broken call\n\s+at /);
+  });
+
+  it("handles a hundred thousand calls with half of them cancelled", async () => {
+    const r = new Reactor();
+    let ran = 0;
+    const calls = [];
+    for (let i = 0; i < 100_000; i++) {
+      calls.push(r.callLater(0, () => ran++));
+    }
+    for (let i = 0; i < calls.length; i += 2) calls[i]!.cancel();
+    await later(r, 0.001, null);
+    assert.equal(ran, 50_000);
+  });
+
+  it("times out a Deferred with addTimeout", async () => {
+    const d = new Deferred<string>().addTimeout(0.01, reactor);
+    await assert.rejects(d.asPromise(), TimeoutError);
+    assert.deepEqual(reactor.getDelayedCalls(), []);
+  });
+
+  it("cancels the timeout of a Deferred that fires in time", () => {
+    const d = new Deferred<string>().addTimeout(10, reactor);
+    assert.equal(reactor.getDelayedCalls().length, 1);
+    d.callback("in time");
+    assert.deepEqual(reactor.getDelayedCalls(), []);
+    assert.equal(d.result, "in time");
+  });
+});
+
+describe("Reactor.run and stop", () => {
+  it("runs startup triggers in phase order, then callWhenRunning calls, inside run()", async () => {
+    const r = new Reactor();
+    const log: string[] = [];
+    r.callWhenRunning(() => log.push(`whenRunning running=${r.running}`));
+    r.addSystemEventTrigger(
+      "after",
+      "startup",
+      () => log.push(`after running=${r.running}`),
+    );
+    r.addSystemEventTrigger(
+      "during",
+      "startup",
+      () => log.push(`during running=${r.running}`),
+    );
+    r.addSystemEventTrigger(
+      "before",
+      "startup",
+      () => log.push(`before running=${r.running}`),
+    );
+    const done = r.run();
+    assert.deepEqual(log, [
+      "before running=false",
+      "during running=true",
+      "whenRunning running=true",
+      "after running=true",
+    ]);
+    r.stop();
+    await done;
+  });
+
+  it("calls callWhenRunning functions at once when running", async () => {
+    const r = new Reactor();
+    const done = r.run();
+    let ran = false;
+    assert.equal(r.callWhenRunning(() => (ran = true)), undefined);
+    assert.equal(ran, true);
+    r.stop();
+    await done;
+  });
+
+  it("runs shutdown triggers before, during, after, with running false from during on", async () => {
+    const r = new Reactor();
+    const log: string[] = [];
+    for (const phase of ["after", "during", "before"] as const) {
+      r.addSystemEventTrigger(
+        phase,
+        "shutdown",
+        () => log.push(`${phase} running=${r.running}`),
+      );
+    }
+    r.callLater(0, () => r.stop());
+    await r.run();
+    assert.deepEqual(log, [
+      "before running=true",
+      "during running=false",
+      "after running=false",
+    ]);
+    assert.equal(r.running, false);
+  });
+
+  it("waits for a trigger's Deferred or promise before the next phase", async () => {
+    const r = new Reactor();
+    const log: string[] = [];
+    r.addSystemEventTrigger("before", "shutdown", () => {
+      const d = new Deferred<void>();
+      r.callLater(0.01, () => {
+        log.push("before Deferred fired");
+        d.callback();
+      });
+      return d;
+    });
+    r.addSystemEventTrigger("before", "shutdown", async () => {
+      await later(r, 0.02, null);
+      log.push("before promise settled");
+    });
+    r.addSystemEventTrigger("during", "shutdown", async () => {
+      await later(r, 0.005, null);
+      log.push("during promise settled");
+    });
+    r.addSystemEventTrigger("after", "shutdown", () => log.push("after"));
+    r.callWhenRunning(() => r.stop());
+    await r.run();
+    assert.deepEqual(log, [
+      "before Deferred fired",
+      "before promise settled",
+      "during promise settled",
+      "after",
+    ]);
+  });
+
+  it("logs a trigger that throws or fails, and goes on with the shutdown", async () => {
+    const r = new Reactor();
+    const log: string[] = [];
+    const logged = await captureLogged(async () => {
+      r.addSystemEventTrigger("before", "shutdown", () => {
+        throw new Error("Trigger broke");
+      });
+      r.addSystemEventTrigger(
+        "before",
+        "shutdown",
+        () => Promise.reject(new Error("Trigger failed")),
+      );
+      r.addSystemEventTrigger("during", "shutdown", () => log.push("during"));
+      r.callWhenRunning(() => r.stop());
+      await r.run();
+    });
+    assert.deepEqual(log, ["during"]);
+    assert.deepEqual(logged.map((f) => f.getErrorMessage()), [
+      "Trigger broke",
+      "Trigger failed",
+    ]);
+  });
+
+  it("resolves run() only after the after-shutdown triggers ran", async () => {
+    const r = new Reactor();
+    let after = false;
+    r.addSystemEventTrigger("after", "shutdown", () => (after = true));
+    r.callWhenRunning(() => r.stop());
+    await r.run();
+    assert.equal(after, true);
+  });
+
+  it("starts the shutdown on the next turn of the loop, not inside stop()", async () => {
+    const r = new Reactor();
+    const log: string[] = [];
+    r.addSystemEventTrigger("before", "shutdown", () => log.push("shutdown"));
+    const done = r.run();
+    r.stop();
+    log.push("after stop()");
+    await done;
+    assert.deepEqual(log, ["after stop()", "shutdown"]);
+  });
+
+  it("throws ReactorNotRunning from stop() when not running, and when already stopping", async () => {
+    const r = new Reactor();
+    assert.throws(() => r.stop(), ReactorNotRunning);
+    const done = r.run();
+    r.stop();
+    assert.throws(() => r.stop(), ReactorNotRunning);
+    await done;
+    assert.throws(() => r.stop(), ReactorNotRunning);
+  });
+
+  it("throws ReactorAlreadyRunning from run() while running", async () => {
+    const r = new Reactor();
+    const done = r.run();
+    assert.throws(() => r.run(), ReactorAlreadyRunning);
+    r.stop();
+    await done;
+  });
+
+  it("runs again after a stop", async () => {
+    const r = new Reactor();
+    r.callWhenRunning(() => r.stop());
+    await r.run();
+    let ran = false;
+    r.callWhenRunning(() => {
+      ran = true;
+      r.stop();
+    });
+    await r.run();
+    assert.equal(ran, true);
+  });
+
+  it("does not run a removed trigger, and ignores removing one that already ran", async () => {
+    const r = new Reactor();
+    let removedRan = false;
+    const removed = r.addSystemEventTrigger(
+      "during",
+      "shutdown",
+      () => (removedRan = true),
+    );
+    const kept = r.addSystemEventTrigger(
+      "before",
+      "shutdown",
+      () => r.removeSystemEventTrigger(removed),
+    );
+    r.callWhenRunning(() => r.stop());
+    await r.run();
+    assert.equal(removedRan, false);
+    r.removeSystemEventTrigger(kept);
+    assert.throws(() => r.removeSystemEventTrigger(removed), TypeError);
+    assert.throws(
+      () => r.removeSystemEventTrigger({ event: "shutdown", phase: "before" }),
+      TypeError,
+    );
+  });
+
+  it("rejects triggers for an unknown phase or that are not functions", () => {
+    const r = new Reactor();
+    assert.throws(
+      () => r.addSystemEventTrigger("later" as "after", "shutdown", () => {}),
+      TypeError,
+    );
+    assert.throws(
+      () =>
+        r.addSystemEventTrigger(
+          "after",
+          "shutdown",
+          3 as unknown as () => void,
+        ),
+      TypeError,
+    );
+  });
+
+  it("runs triggers added by a trigger of the same phase, and runs each trigger once", async () => {
+    const r = new Reactor();
+    const log: string[] = [];
+    r.addSystemEventTrigger("before", "shutdown", () => {
+      log.push("first");
+      r.addSystemEventTrigger("before", "shutdown", () => log.push("added"));
+    });
+    r.callWhenRunning(() => r.stop());
+    await r.run();
+    r.callWhenRunning(() => r.stop());
+    await r.run();
+    assert.deepEqual(log, ["first", "added"]);
+  });
+
+  it("fires the triggers of a custom event with fireSystemEvent", () => {
+    const r = new Reactor();
+    const log: string[] = [];
+    r.addSystemEventTrigger(
+      "after",
+      "reload",
+      (x: string) => log.push(`after ${x}`),
+      "x",
+    );
+    r.addSystemEventTrigger("before", "reload", () => log.push("before"));
+    r.fireSystemEvent("reload");
+    assert.deepEqual(log, ["before", "after x"]);
+  });
+
+  it("stops on SIGINT and SIGTERM through the shutdown triggers, and removes its handlers after", async () => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      const listeners = process.listenerCount(signal);
+      const r = new Reactor();
+      const log: string[] = [];
+      r.addSystemEventTrigger(
+        "during",
+        "shutdown",
+        () => log.push(`stopped by ${signal}`),
+      );
+      const done = r.run();
+      assert.equal(process.listenerCount(signal), listeners + 1);
+      process.emit(signal as "SIGINT");
+      await done;
+      assert.deepEqual(log, [`stopped by ${signal}`]);
+      assert.equal(process.listenerCount(signal), listeners);
+    }
+  });
+
+  it("keeps pending calls scheduled after stop", async () => {
+    const r = new Reactor();
+    const call = r.callLater(3600, () => {});
+    r.callWhenRunning(() => r.stop());
+    await r.run();
+    assert.equal(call.active(), true);
+    assert.deepEqual(r.getDelayedCalls(), [call]);
+    call.cancel();
+  });
+});
