@@ -1,0 +1,161 @@
+/**
+ * Runs a TypeScript program as a child process on the runtime running this
+ * code: `deno run -A` on Deno, `bun` on Bun, and on Node (which cannot run
+ * TypeScript) the program bundled to JavaScript by esbuild first, with the
+ * Twixt packages left as imports so that Node loads their npm builds.
+ *
+ * Used by main.ts (the demo) and by the tests of the examples and the docs.
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+/** The runtime running this code. */
+export const runtime: "deno" | "bun" | "node" =
+  (globalThis as { Deno?: unknown }).Deno !== undefined
+    ? "deno"
+    : process.versions["bun"] !== undefined
+    ? "bun"
+    : "node";
+
+/** The repository root: the nearest ancestor whose package.json has workspaces. */
+export const ROOT: string = findRoot();
+
+/** The folder of the examples, packages/examples. */
+export const EXAMPLES: string = join(ROOT, "packages", "examples");
+
+function findRoot(): string {
+  const starts = [dirname(fileURLToPath(import.meta.url)), process.cwd()];
+  for (const start of starts) {
+    for (let dir = start;; dir = dirname(dir)) {
+      const manifest = join(dir, "package.json");
+      if (
+        existsSync(manifest) &&
+        JSON.parse(readFileSync(manifest, "utf8"))["workspaces"]
+      ) {
+        return dir;
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+  throw new Error("Cannot find the workspace root of Twixt");
+}
+
+/** A folder under node_modules for generated programs; Bun and Node resolve `@twixt/*` from there. */
+export function scratchDir(name: string): string {
+  const dir = join(ROOT, "node_modules", ".cache", "twixt-examples", name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+let bundles = 0;
+
+/**
+ * The command line that runs the TypeScript program `file` on this
+ * runtime, and a clean-up to call once it has run (on Node it removes the
+ * JavaScript bundle made for it; each run gets its own, so runs in parallel
+ * processes do not meet).
+ */
+export async function command(
+  file: string,
+): Promise<{ argv: string[]; cleanUp: () => void }> {
+  const none = (): void => {};
+  if (runtime === "deno") {
+    const config = join(ROOT, "deno.json");
+    return {
+      argv: [process.execPath, "run", "-A", "--config", config, file],
+      cleanUp: none,
+    };
+  }
+  if (runtime === "bun") {
+    return { argv: [process.execPath, file], cleanUp: none };
+  }
+  const name = `${basename(file, ".ts")}-${process.pid}-${++bundles}.mjs`;
+  const out = join(scratchDir("node"), name);
+  const esbuild = await run(join(ROOT, "node_modules", ".bin", "esbuild"), [
+    file,
+    "--bundle",
+    "--format=esm",
+    "--platform=node",
+    "--target=node20",
+    "--log-level=error",
+    "--external:@twixt/defer",
+    "--external:@twixt/reactor",
+    "--external:@twixt/web-client",
+    `--outfile=${out}`,
+  ]);
+  if (esbuild.code !== 0) {
+    throw new Error(`Cannot bundle ${file} for Node:\n${esbuild.stderr}`);
+  }
+  return {
+    argv: [process.execPath, out],
+    cleanUp: () => rmSync(out, { force: true }),
+  };
+}
+
+/** What a finished child process printed, and how it ended. */
+export interface Outcome {
+  /** The exit code; `null` when a signal ended it. */
+  code: number | null;
+  /** Everything written to standard output. */
+  stdout: string;
+  /** Everything written to standard error. */
+  stderr: string;
+}
+
+/** Options of {@linkcode run} and {@linkcode runProgram}. */
+export interface RunOptions {
+  /** Seconds before the child is killed (it then fails with code null). */
+  timeout?: number;
+  /** Pass the child's output through to ours instead of collecting it. */
+  inherit?: boolean;
+}
+
+/** Runs `cmd` with `args` and collects its output. */
+export function run(
+  cmd: string,
+  args: string[],
+  opts: RunOptions = {},
+): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: ROOT,
+      stdio: opts.inherit ? "inherit" : ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.setEncoding("utf8").on("data", (s: string) => stdout += s);
+    child.stderr?.setEncoding("utf8").on("data", (s: string) => stderr += s);
+    const timer = setTimeout(
+      () => child.kill("SIGKILL"),
+      (opts.timeout ?? 60) * 1000,
+    );
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs the TypeScript program `file` with `args` on this runtime. */
+export async function runProgram(
+  file: string,
+  args: string[] = [],
+  opts: RunOptions = {},
+): Promise<Outcome> {
+  const { argv: [cmd, ...rest], cleanUp } = await command(file);
+  try {
+    return await run(cmd!, [...rest, ...args], opts);
+  } finally {
+    cleanUp();
+  }
+}

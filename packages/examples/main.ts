@@ -1,0 +1,64 @@
+/**
+ * The demo (`npm start`, `deno task demo`): runs the tutorial's three
+ * programs in turn, each as its own process, against one local web site
+ * started here, so it all works offline. Exits 0 when every program did.
+ *
+ * Usage: `deno run -A packages/examples/main.ts`
+ *
+ * @module
+ */
+import { join } from "node:path";
+import process from "node:process";
+import { EXAMPLES, runProgram } from "./_run.ts";
+import { serveSite } from "./site.ts";
+
+/** One program of the demo: its heading, file, and the page it fetches. */
+interface Step {
+  heading: string;
+  file: string;
+  page: string;
+}
+
+const steps: Step[] = [
+  {
+    heading: "1. A callback: getPage, then printContents",
+    file: "print_contents.ts",
+    page: "",
+  },
+  {
+    heading: "2. A callback chain: lowerCaseContents, then printContents",
+    file: "lower_case_contents.ts",
+    page: "",
+  },
+  {
+    heading: "3. An errback: a page that does not exist, then errorHandler",
+    file: "error_handler.ts",
+    page: "does-not-exist",
+  },
+];
+
+const site = await serveSite();
+const failed: string[] = [];
+try {
+  console.log(`Serving the tutorial's pages at ${site.url}`);
+  for (const step of steps) {
+    const url = site.url + step.page;
+    console.log(`\n=== ${step.heading}`);
+    console.log(`$ deno run -A packages/examples/${step.file} ${url}\n`);
+    const r = await runProgram(join(EXAMPLES, step.file), [url], {
+      inherit: true,
+    });
+    if (r.code !== 0) failed.push(`${step.file} (exit code ${r.code})`);
+  }
+} finally {
+  await site.close();
+}
+
+if (failed.length) {
+  console.error(`\nThese programs failed: ${failed.join(", ")}`);
+  process.exitCode = 1;
+} else {
+  console.log(
+    "\nAll done. The tutorial: docs/async.md; more programs: packages/examples/README.md",
+  );
+}
