@@ -155,6 +155,9 @@ export class LineReceiver extends Protocol {
 
   #deliver(): void {
     while (this.#end > this.#start && !this.paused) {
+      // Once closing, nothing more is delivered (a real transport stops
+      // reading too; this covers data already received).
+      if (this.transport?.disconnecting) return;
       if (!this.#lineMode) {
         this.rawDataReceived(this.#takeAll());
         continue;
@@ -178,7 +181,6 @@ export class LineReceiver extends Protocol {
       this.#scanned = this.#start;
       if (this.#start === this.#end) this.#reset();
       this.lineReceived(line);
-      if (this.transport?.disconnecting) return;
     }
   }
 
@@ -262,10 +264,7 @@ export class LineReceiver extends Protocol {
 
   #reset(): void {
     this.#start = this.#end = this.#scanned = 0;
-    // Keep small storage for the next partial line; let big storage go.
-    if (!this.#owned || this.#buf.length > 65536) {
-      this.#buf = EMPTY;
-      this.#owned = false;
-    }
+    this.#buf = EMPTY;
+    this.#owned = false;
   }
 }
