@@ -1,0 +1,510 @@
+/**
+ * The one HTTP exchange behind every entry point of `@twixt/web-client`:
+ * fetch with redirects followed here (so the method rules, the limit,
+ * `PageRedirect` and the scheme check are exact), one AbortController for
+ * the whole exchange (cancel and timeout abort it), and a body reader that
+ * streams so `maxBytes` can stop early and `downloadPage` can write as the
+ * bytes arrive.
+ *
+ * @module
+ */
+
+import {
+  CancelledError,
+  Deferred,
+  fail,
+  Failure,
+  type IReactorTime,
+  TimeoutError,
+} from "@twixt/defer";
+import { ConnectionRefusedError, reactor } from "@twixt/reactor";
+import {
+  BodyTooLarge,
+  HTTPError,
+  InfiniteRedirection,
+  PageRedirect,
+  ResponseFailed,
+  ResponseNeverReceived,
+  SchemeNotSupported,
+} from "./errors.ts";
+import type { Body, ClientOptions } from "./options.ts";
+
+/** A checked request, ready to send. */
+export interface Spec {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: Body | undefined;
+  followRedirect: boolean;
+  redirectLimit: number;
+  maxBytes: number | undefined;
+  timeout: number;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
+const FORBIDDEN = new Set(["CONNECT", "TRACE", "TRACK"]);
+// Headers that describe the body, dropped when a redirect turns the request into a GET.
+const BODY_HEADERS = [
+  "content-encoding",
+  "content-language",
+  "content-location",
+  "content-type",
+  "content-length",
+];
+// Credentials not sent on to another origin (Twisted's RedirectAgent list).
+const SENSITIVE_HEADERS = [
+  "authorization",
+  "cookie",
+  "cookie2",
+  "proxy-authorization",
+  "www-authenticate",
+];
+const noop = (): void => {};
+
+/**
+ * Checks a request and fills in defaults. Throws TypeError, RangeError or
+ * {@linkcode SchemeNotSupported} for bad input; callers turn that into a
+ * failed Deferred.
+ */
+export function makeSpec(
+  url: unknown,
+  method: unknown,
+  headers: unknown,
+  body: unknown,
+  opts: ClientOptions,
+  followByDefault: boolean,
+): Spec {
+  const target = checkURL(url);
+  const given = method ?? "GET";
+  if (typeof given !== "string" || !TOKEN.test(given)) {
+    throw new TypeError(
+      `Cannot send a request with method ${JSON.stringify(method)}`,
+    );
+  }
+  let m: string = given;
+  if (NORMALIZED.has(m.toUpperCase())) m = m.toUpperCase();
+  if (FORBIDDEN.has(m.toUpperCase())) {
+    throw new TypeError(`Cannot send a ${m} request with fetch`);
+  }
+  let h: Headers;
+  try {
+    h = new Headers(headers as HeadersInit | undefined);
+  } catch (e) {
+    throw new TypeError(`Cannot send these headers: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  if (opts.agent !== undefined) h.set("user-agent", opts.agent);
+  if (body !== undefined) {
+    if (typeof body !== "string" && !(body instanceof Uint8Array)) {
+      throw new TypeError(
+        "Cannot send a body that is not a string or a Uint8Array",
+      );
+    }
+    if (m === "GET" || m === "HEAD") {
+      throw new TypeError(`Cannot send a body with a ${m} request`);
+    }
+  }
+  return {
+    url: target,
+    method: m,
+    headers: h,
+    body: body as Body | undefined,
+    followRedirect: opts.followRedirect ?? followByDefault,
+    redirectLimit: count("redirectLimit", opts.redirectLimit) ?? 20,
+    maxBytes: count("maxBytes", opts.maxBytes),
+    timeout: seconds(opts.timeout),
+  };
+}
+
+function checkURL(url: unknown): string {
+  let u: URL;
+  try {
+    u = new URL(url as string);
+  } catch (e) {
+    throw new TypeError(`Cannot parse URL ${JSON.stringify(url)}`, {
+      cause: e,
+    });
+  }
+  if (typeof url !== "string") {
+    throw new TypeError(`Cannot parse URL ${String(url)}: not a string`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") {
+    throw new SchemeNotSupported(u.href);
+  }
+  return u.href;
+}
+
+function count(name: string, n: number | undefined): number | undefined {
+  if (n !== undefined && !(Number.isInteger(n) && n >= 0)) {
+    throw new RangeError(
+      `Cannot use ${name} ${n}: it must be a whole number of 0 or more`,
+    );
+  }
+  return n;
+}
+
+function seconds(t: number | undefined): number {
+  if (t !== undefined && !(t >= 0 && t !== Infinity)) {
+    throw new RangeError(`Cannot time out after ${t} seconds`);
+  }
+  return t ?? 0;
+}
+
+/**
+ * Runs `work` on a new exchange for `spec` and returns a Deferred of its
+ * result. Cancelling the Deferred (or its timeout running out) aborts the
+ * exchange: the connection is closed and the body reader cancelled.
+ */
+export function startExchange<T>(
+  spec: Spec,
+  clock: IReactorTime | undefined,
+  work: (ex: Exchange) => Promise<T>,
+): Deferred<T> {
+  const ex = new Exchange(spec);
+  const d = deferredOf(ex, work(ex));
+  const timeout = spec.timeout;
+  if (timeout > 0) {
+    d.addTimeout(timeout, clock ?? reactor, (v) => {
+      if (v instanceof Failure && v.check(CancelledError)) {
+        throw new TimeoutError(
+          `Request to ${spec.url} timed out after ${timeout} seconds`,
+          timeout,
+        );
+      }
+      return v;
+    });
+  }
+  return d;
+}
+
+/**
+ * A Deferred of `work`, a step of `ex`: cancelling it aborts the exchange,
+ * and the exchange is aborted when the work fails, so nothing is left open.
+ */
+export function deferredOf<T>(ex: Exchange, work: Promise<T>): Deferred<T> {
+  const d = new Deferred<T>(() => ex.abort());
+  work.then(
+    (v) => {
+      if (!d.called) d.callback(v);
+    },
+    (e) => {
+      ex.abort();
+      if (!d.called) d.errback(e);
+    },
+  );
+  return d;
+}
+
+/**
+ * Calls `makeSpec` and `startExchange`, turning bad input into a failed
+ * Deferred: no entry point ever throws.
+ */
+export function request<T>(
+  input: () => Spec,
+  clock: IReactorTime | undefined,
+  work: (ex: Exchange) => Promise<T>,
+): Deferred<T> {
+  let spec: Spec;
+  try {
+    spec = input();
+  } catch (e) {
+    return fail(e);
+  }
+  return startExchange(spec, clock, work);
+}
+
+/** One request and its redirects, sharing one AbortController. */
+export class Exchange {
+  /** The request as checked. */
+  readonly spec: Spec;
+  /** The URL of the response being handled (the last one after redirects). */
+  url: string;
+  #controller = new AbortController();
+  #aborted = false;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+
+  /** Makes an exchange; nothing is sent until {@linkcode Exchange.respond}. */
+  constructor(spec: Spec) {
+    this.spec = spec;
+    this.url = spec.url;
+  }
+
+  /** Whether {@linkcode Exchange.abort} has been called. */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** Stops the exchange: aborts the request and cancels any body reader. */
+  abort(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#controller.abort(new CancelledError("Request was cancelled"));
+    this.#reader?.cancel().catch(noop);
+  }
+
+  /**
+   * Sends the request and follows redirects as the fetch standard does: a
+   * 303 (unless the request was a HEAD), and a 301 or 302 after a POST,
+   * become a GET without a body; 307 and 308 keep method and body.
+   * Credentials are not sent on to another origin. Resolves with the first
+   * response that is not followed.
+   */
+  async respond(): Promise<Response> {
+    const spec = this.spec;
+    let method = spec.method;
+    let headers = spec.headers;
+    let body = spec.body;
+    for (let redirects = 0;; redirects++) {
+      const res = await this.#send(method, headers, body);
+      const status = res.status;
+      if (!spec.followRedirect || !REDIRECTS.has(status)) return res;
+      const location = res.headers.get("location");
+      if (location === null) return res;
+      const next = this.#resolve(location, res);
+      if (redirects >= spec.redirectLimit) {
+        throw new InfiniteRedirection(
+          status,
+          next.href,
+          spec.redirectLimit,
+          res.statusText,
+          await this.errorBody(res),
+          this.url,
+        );
+      }
+      discard(res);
+      if (next.protocol !== "http:" && next.protocol !== "https:") {
+        throw new SchemeNotSupported(next.href, "follow a redirect to");
+      }
+      const toGet = (status === 303 && method !== "GET" && method !== "HEAD") ||
+        ((status === 301 || status === 302) && method === "POST");
+      const crossOrigin = new URL(this.url).origin !== next.origin;
+      if (toGet || crossOrigin) {
+        headers = new Headers(headers);
+        const drop = [
+          ...(toGet ? BODY_HEADERS : []),
+          ...(crossOrigin ? SENSITIVE_HEADERS : []),
+        ];
+        for (const name of drop) headers.delete(name);
+      }
+      if (toGet) {
+        method = "GET";
+        body = undefined;
+      }
+      this.url = next.href;
+    }
+  }
+
+  /**
+   * {@linkcode Exchange.respond}, then fails as Twisted's getPage does on
+   * a status it does not want: `HTTPError` for 400 and above,
+   * `PageRedirect` for a 3xx that was not followed.
+   */
+  async page(): Promise<Response> {
+    const res = await this.respond();
+    const status = res.status;
+    if (status >= 400) {
+      throw new HTTPError(
+        status,
+        res.statusText,
+        await this.errorBody(res),
+        this.url,
+      );
+    }
+    if (status >= 300) {
+      const location = res.headers.get("location");
+      throw new PageRedirect(
+        status,
+        location === null ? "" : this.#resolve(location, res).href,
+        res.statusText,
+        await this.errorBody(res),
+        this.url,
+      );
+    }
+    return res;
+  }
+
+  /**
+   * Reads the body chunk by chunk into `sink`, awaiting it (so a slow sink
+   * slows the reading). Fails with `BodyTooLarge` past `maxBytes` (before
+   * reading when `Content-Length` already says so) and with
+   * `ResponseFailed` if the body is cut off.
+   */
+  async stream(
+    res: Response,
+    sink: (chunk: Uint8Array) => unknown,
+  ): Promise<void> {
+    const max = this.spec.maxBytes;
+    if (max !== undefined) {
+      const length = bodyLength(res);
+      if (length !== undefined && length > max) {
+        discard(res);
+        throw new BodyTooLarge(this.url, max, length);
+      }
+    }
+    await this.#read(res, (chunk, total) => {
+      if (max !== undefined && total > max) {
+        throw new BodyTooLarge(this.url, max);
+      }
+      return sink(chunk);
+    });
+  }
+
+  /** The whole body (see {@linkcode Exchange.stream}). */
+  async bytes(res: Response): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    await this.stream(res, (c) => chunks.push(c));
+    return concat(chunks);
+  }
+
+  /**
+   * The body of a response that is itself the error, read up to `maxBytes`
+   * and cut there without failing: the status is the news.
+   */
+  async errorBody(res: Response): Promise<Uint8Array> {
+    const max = this.spec.maxBytes ?? Infinity;
+    const chunks: Uint8Array[] = [];
+    await this.#read(res, (chunk, total) => {
+      if (total < max) {
+        chunks.push(chunk);
+        return undefined;
+      }
+      chunks.push(chunk.subarray(0, chunk.byteLength - (total - max)));
+      return STOP;
+    });
+    return concat(chunks);
+  }
+
+  async #send(
+    method: string,
+    headers: Headers,
+    body: Body | undefined,
+  ): Promise<Response> {
+    try {
+      return await fetch(this.url, {
+        method,
+        headers,
+        body: (body ?? null) as BodyInit | null,
+        redirect: "manual",
+        signal: this.#controller.signal,
+      });
+    } catch (e) {
+      if (this.#aborted) throw e;
+      if (isRefused(e)) {
+        const u = new URL(this.url);
+        const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
+        throw new ConnectionRefusedError(u.hostname, port, { cause: e });
+      }
+      throw new ResponseNeverReceived(this.url, e);
+    }
+  }
+
+  // Calls `each` with every chunk and the running total; `each` returning
+  // STOP ends the reading early (the rest is cancelled), and throwing fails
+  // it. A reader that did not reach the end is always cancelled.
+  async #read(
+    res: Response,
+    each: (chunk: Uint8Array, total: number) => unknown,
+  ): Promise<void> {
+    const body = res.body;
+    if (body === null) return;
+    const reader = body.getReader();
+    this.#reader = reader;
+    let total = 0;
+    let finished = false;
+    try {
+      for (;;) {
+        let step: ReadableStreamReadResult<Uint8Array>;
+        try {
+          step = await reader.read();
+        } catch (e) {
+          if (this.#aborted) throw e;
+          throw new ResponseFailed(this.url, e);
+        }
+        if (step.done) {
+          finished = true;
+          return;
+        }
+        total += step.value.byteLength;
+        const r = each(step.value, total);
+        if (r === STOP) return;
+        if (isPromiseLike(r)) await r;
+      }
+    } finally {
+      this.#reader = undefined;
+      if (!finished) reader.cancel().catch(noop);
+    }
+  }
+
+  #resolve(location: string, res: Response): URL {
+    try {
+      return new URL(location, this.url);
+    } catch (e) {
+      discard(res);
+      throw new ResponseFailed(
+        this.url,
+        new TypeError(`Location ${JSON.stringify(location)} is not a URL`, {
+          cause: e,
+        }),
+        `follow the redirect (${res.status})`,
+      );
+    }
+  }
+}
+
+const STOP: unique symbol = Symbol("stop");
+
+/** The decoded body length the response announces, if it can be known. */
+export function bodyLength(res: Response): number | undefined {
+  const encoding = res.headers.get("content-encoding");
+  if (encoding !== null && encoding.toLowerCase() !== "identity") {
+    return undefined;
+  }
+  const value = res.headers.get("content-length");
+  return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/** Lets go of a body not wanted, so its connection is released. */
+export function discard(res: Response): void {
+  if (res.body !== null && !res.bodyUsed) res.body.cancel().catch(noop);
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  let size = 0;
+  for (const c of chunks) size += c.byteLength;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
+  return typeof (x as PromiseLike<unknown> | null)?.then === "function";
+}
+
+// A refused connection, as each runtime reports it: Node (undici) puts
+// ECONNREFUSED on the cause (an AggregateError when several addresses were
+// tried), Bun puts it on the error itself, Deno says so in the message.
+function isRefused(e: unknown, depth = 0): boolean {
+  if (typeof e !== "object" || e === null || depth > 4) return false;
+  const x = e as {
+    code?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
+  if (x.code === "ECONNREFUSED" || x.code === "ConnectionRefused") return true;
+  if (typeof x.message === "string" && /connection refused/i.test(x.message)) {
+    return true;
+  }
+  if (
+    Array.isArray(x.errors) && x.errors.some((y) => isRefused(y, depth + 1))
+  ) return true;
+  return isRefused(x.cause, depth + 1);
+}

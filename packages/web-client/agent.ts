@@ -1,0 +1,207 @@
+/**
+ * `Agent`, its `Response`, and `readBody`: Twisted's modern HTTP client,
+ * where the response head and the body arrive as separate steps.
+ *
+ * @module
+ */
+
+import { type Deferred, fail, type IReactorTime } from "@twixt/defer";
+import {
+  bodyLength,
+  deferredOf,
+  type Exchange,
+  makeSpec,
+  request,
+} from "./_request.ts";
+import type { AgentOptions, Body } from "./options.ts";
+import { statusPhrase } from "./_status.ts";
+
+/**
+ * An HTTP client, as Twisted's `twisted.web.client.Agent`:
+ * `request(method, uri, headers, body)` fires with a {@linkcode Response}
+ * as soon as the status and headers arrive; {@linkcode readBody} then reads
+ * the body.
+ *
+ * @example Usage
+ * ```ts
+ * import { Agent, readBody } from "@twixt/web-client";
+ * import { createServer } from "node:http";
+ * import assert from "node:assert/strict";
+ *
+ * const server = createServer((_req, res) => {
+ *   res.writeHead(201, { "x-kind": "demo" }).end("made");
+ * });
+ * await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+ * const { port } = server.address() as { port: number };
+ *
+ * const agent = new Agent();
+ * const response = await agent.request("POST", `http://127.0.0.1:${port}/`, {}, "x=1");
+ * assert.equal(response.code, 201);
+ * assert.equal(response.headers.get("x-kind"), "demo");
+ * const body = await readBody(response);
+ * assert.equal(new TextDecoder().decode(body), "made");
+ * server.close();
+ * ```
+ */
+export class Agent {
+  #reactor: IReactorTime | undefined;
+  #opts: AgentOptions;
+
+  /**
+   * Makes an agent.
+   *
+   * @param reactor The clock for `timeout`; default the reactor.
+   * @param opts Options for every request.
+   */
+  constructor(reactor?: IReactorTime, opts: AgentOptions = {}) {
+    this.#reactor = reactor;
+    this.#opts = { ...opts };
+  }
+
+  /**
+   * Sends a request and fires with the response once its head has arrived.
+   *
+   * @param method The method, e.g. `"GET"`.
+   * @param uri An `http:` or `https:` URL.
+   * @param headers Request headers.
+   * @param body The request body (not with GET or HEAD).
+   * @returns A Deferred of the {@linkcode Response}. Cancelling it aborts
+   * the request.
+   * @throws Never; the Deferred fails with `TimeoutError`,
+   * `CancelledError`, `InfiniteRedirection` (when following redirects),
+   * `ConnectionRefusedError`, `ResponseNeverReceived`,
+   * `SchemeNotSupported`, or `TypeError` / `RangeError` for bad input.
+   *
+   * @example Usage
+   * ```ts
+   * import { Agent, SchemeNotSupported } from "@twixt/web-client";
+   * import assert from "node:assert/strict";
+   *
+   * const d = new Agent().request("GET", "file:///etc/passwd");
+   * await assert.rejects(d.asPromise(), SchemeNotSupported);
+   * ```
+   */
+  request(
+    method: string,
+    uri: string,
+    headers?: Record<string, string> | Headers,
+    body?: Body,
+  ): Deferred<Response> {
+    const opts = this.#opts;
+    return request(
+      () => makeSpec(uri, method, headers, body, opts, false),
+      this.#reactor,
+      async (ex) => new Response(ex, await ex.respond()),
+    );
+  }
+}
+
+let takeBody: (r: Response) => [Exchange, globalThis.Response] | undefined;
+
+/**
+ * The head of an HTTP response from {@linkcode Agent.request}, as Twisted's
+ * `IResponse`: `code`, `phrase`, `headers`, `length`. Read the body with
+ * {@linkcode readBody}; a body never read holds its connection open until
+ * the server gives up, so read it, or cancel the `readBody` Deferred to
+ * close the connection.
+ *
+ * @example Usage
+ * ```ts
+ * import { Agent, readBody, type Response } from "@twixt/web-client";
+ * import { createServer } from "node:http";
+ * import assert from "node:assert/strict";
+ *
+ * const server = createServer((_req, res) => res.end("four"));
+ * await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+ * const { port } = server.address() as { port: number };
+ *
+ * const response: Response = await new Agent().request("GET", `http://127.0.0.1:${port}/`);
+ * assert.equal(response.phrase, "OK");
+ * assert.equal(response.length, 4);
+ * await readBody(response);
+ * server.close();
+ * ```
+ */
+export class Response {
+  /** The status code, e.g. 200. */
+  readonly code: number;
+  /** The reason phrase, e.g. `"OK"` (the standard one if the server sent none). */
+  readonly phrase: string;
+  /** The response headers. */
+  readonly headers: Headers;
+  /**
+   * The body's length in bytes from `Content-Length`, or `undefined` when
+   * unknown (Twisted's `UNKNOWN_LENGTH`) or when the body is compressed
+   * and will be decoded to another length.
+   */
+  readonly length: number | undefined;
+  /** The URL that answered (after any redirects followed). */
+  readonly url: string;
+  #source: [Exchange, globalThis.Response] | undefined;
+
+  static {
+    takeBody = (r) => {
+      const source = r.#source;
+      r.#source = undefined;
+      return source;
+    };
+  }
+
+  /** @internal Made by {@linkcode Agent.request}. */
+  constructor(ex: Exchange, res: globalThis.Response) {
+    this.code = res.status;
+    this.phrase = res.statusText || statusPhrase(res.status);
+    this.headers = res.headers;
+    this.length = bodyLength(res);
+    this.url = ex.url;
+    this.#source = [ex, res];
+  }
+}
+
+/**
+ * Reads the whole body of a {@linkcode Response}, as Twisted's `readBody`.
+ *
+ * @param response A response from {@linkcode Agent.request}.
+ * @returns A Deferred of the body bytes. Cancelling it closes the
+ * connection at once.
+ * @throws Never; the Deferred fails with `ResponseFailed` when the body is
+ * cut off, `BodyTooLarge` past the agent's `maxBytes`, `CancelledError`,
+ * and `Error` when the body was already read.
+ *
+ * @example Usage
+ * ```ts
+ * import { Agent, readBody } from "@twixt/web-client";
+ * import { createServer } from "node:http";
+ * import assert from "node:assert/strict";
+ *
+ * const server = createServer((_req, res) => res.end("body"));
+ * await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+ * const { port } = server.address() as { port: number };
+ *
+ * const text = await new Agent()
+ *   .request("GET", `http://127.0.0.1:${port}/`)
+ *   .addCallback(readBody)
+ *   .addCallback((bytes) => new TextDecoder().decode(bytes));
+ * assert.equal(text, "body");
+ * server.close();
+ * ```
+ */
+export function readBody(response: Response): Deferred<Uint8Array> {
+  if (!(response instanceof Response)) {
+    return fail(
+      new TypeError(
+        "Cannot read the body of something that is not an Agent's Response",
+      ),
+    );
+  }
+  const source = takeBody(response);
+  if (source === undefined) {
+    return fail(
+      new Error(
+        `Cannot read the body of the response from ${response.url} twice`,
+      ),
+    );
+  }
+  const [ex, res] = source;
+  return deferredOf(ex, ex.bytes(res));
+}

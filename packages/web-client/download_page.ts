@@ -1,0 +1,93 @@
+/**
+ * `downloadPage`: Twisted's fetch-to-a-file, streamed.
+ *
+ * @module
+ */
+
+import { CancelledError, type Deferred } from "@twixt/defer";
+import { open, rename, rm } from "node:fs/promises";
+import { request } from "./_request.ts";
+import { pageSpec } from "./get_page.ts";
+import type { PageOptions } from "./options.ts";
+
+/**
+ * Fetches `url` and writes its body to the file `file`, chunk by chunk as
+ * it arrives (never holding the whole body), firing with `undefined` once
+ * the file is complete.
+ *
+ * The body goes first to a temporary file beside `file` (named
+ * `<file>.<random>.part`), which is renamed to `file` only after the last
+ * byte: so `file` is never left half-written. On any failure (an HTTP error
+ * status, a cut-off body, `maxBytes`, a timeout, cancellation, a write
+ * error) the temporary file is closed and removed and `file` is untouched
+ * (Twisted leaves a partial file in place; a partial file that looks whole
+ * is worse than none). After a cancel or timeout the Deferred fails at once
+ * and the removal follows a moment later.
+ *
+ * @param url An `http:` or `https:` URL.
+ * @param file The path to write.
+ * @param opts As for `getPage`.
+ * @returns A Deferred that fires when the file is written. Cancelling it
+ * aborts the request.
+ * @throws Never; the Deferred fails as `getPage`'s does, or with the file
+ * system's error.
+ *
+ * @example Usage
+ * ```ts
+ * import { downloadPage } from "@twixt/web-client";
+ * import { createServer } from "node:http";
+ * import { mkdtemp, readFile, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import assert from "node:assert/strict";
+ *
+ * const server = createServer((_req, res) => res.end("saved"));
+ * await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+ * const { port } = server.address() as { port: number };
+ * const dir = await mkdtemp(join(tmpdir(), "twixt-"));
+ *
+ * await downloadPage(`http://127.0.0.1:${port}/`, join(dir, "page.txt"));
+ * assert.equal(await readFile(join(dir, "page.txt"), "utf8"), "saved");
+ * await rm(dir, { recursive: true });
+ * server.close();
+ * ```
+ */
+export function downloadPage(
+  url: string,
+  file: string,
+  opts: PageOptions = {},
+): Deferred<void> {
+  return request(
+    () => {
+      if (typeof file !== "string" || file === "") {
+        throw new TypeError(
+          `Cannot download to ${JSON.stringify(file)}: not a file path`,
+        );
+      }
+      return pageSpec(url, opts);
+    },
+    opts.reactor,
+    async (ex) => {
+      const res = await ex.page();
+      const part = `${file}.${Math.random().toString(36).slice(2, 10)}.part`;
+      const handle = await open(part, "wx");
+      let closed = false;
+      try {
+        await ex.stream(res, async (chunk) => {
+          for (let at = 0; at < chunk.byteLength;) {
+            at += (await handle.write(chunk, at)).bytesWritten;
+          }
+        });
+        closed = true;
+        await handle.close();
+        // Cancelled while closing: the caller has been told it failed.
+        if (ex.aborted) throw new CancelledError("Request was cancelled");
+        await rename(part, file);
+      } catch (e) {
+        if (!closed) await handle.close().catch(() => {});
+        await rm(part, { force: true }).catch(() => {});
+        throw e;
+      }
+    },
+  );
+}
