@@ -1,0 +1,238 @@
+/**
+ * Helpers shared by the repository scripts (build, test, check, sizes).
+ *
+ * Scripts use only `node:` built-ins so that they run under `deno run -A`
+ * (how `npm test` and `deno task` start them) and, compiled by tsc, under
+ * Node 20 (the tarball install test imports them).
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root: the nearest ancestor whose package.json has workspaces. */
+export const ROOT: string = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(start: string): string {
+  for (let dir = start;; dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest) && readJson(manifest)["workspaces"]) return dir;
+    if (dirname(dir) === dir) {
+      throw new Error(`Cannot find the workspace root above ${start}`);
+    }
+  }
+}
+
+/** A JSON object read from disk. */
+export type Json = Record<string, any>;
+
+/** Reads and parses a JSON file. */
+export function readJson(path: string): Json {
+  return JSON.parse(readFileSync(path, "utf8"));
+}
+
+/** Path of a tool installed by the root devDependencies. */
+export function bin(name: string): string {
+  return join(ROOT, "node_modules", ".bin", name);
+}
+
+/** One folder under packages/ with its manifests. */
+export interface Pkg {
+  /** Folder name, e.g. `defer`. */
+  dir: string;
+  /** Absolute path of the folder. */
+  path: string;
+  /** The package's deno.json. */
+  deno: Json;
+  /** The package's private package.json (npm workspaces, turbo, Bun). */
+  npm: Json;
+  /** Whether it is published to npm: its package.json exports point into ./npm/. */
+  library: boolean;
+}
+
+/** Every package under packages/, dependencies before their dependents. */
+export function packages(): Pkg[] {
+  const base = join(ROOT, "packages");
+  const all: Pkg[] = readdirSync(base)
+    .filter((d) => existsSync(join(base, d, "deno.json")))
+    .sort()
+    .map((dir) => {
+      const path = join(base, dir);
+      const npm = existsSync(join(path, "package.json"))
+        ? readJson(join(path, "package.json"))
+        : {};
+      return {
+        dir,
+        path,
+        deno: readJson(join(path, "deno.json")),
+        npm,
+        library: JSON.stringify(npm["exports"] ?? {}).includes("./npm/"),
+      };
+    });
+  const byName = new Map(all.map((p) => [p.deno["name"] as string, p]));
+  const sorted: Pkg[] = [];
+  const visit = (p: Pkg, seen: Set<Pkg>): void => {
+    if (sorted.includes(p) || seen.has(p)) return;
+    seen.add(p);
+    for (const dep of Object.keys(p.npm["dependencies"] ?? {})) {
+      const d = byName.get(dep);
+      if (d) visit(d, seen);
+    }
+    sorted.push(p);
+  };
+  for (const p of all) visit(p, new Set());
+  return sorted;
+}
+
+/** The packages built for npm (all but the private examples). */
+export function libraryPackages(): Pkg[] {
+  return packages().filter((p) => p.library);
+}
+
+/**
+ * The packages named by folder paths or names (`packages/defer`, `.`,
+ * `defer`); all of `pool` when none is named.
+ */
+export function pick(names: string[], pool: Pkg[]): Pkg[] {
+  return names.length
+    ? names.map((d) => {
+      const abs = resolve(d);
+      const p = pool.find((q) => q.path === abs || q.dir === d);
+      if (!p) {
+        throw new Error(
+          `${d} is not one of: ${pool.map((q) => q.dir).join(", ")}`,
+        );
+      }
+      return p;
+    })
+    : pool;
+}
+
+/** Files below `dir` (recursively) that `keep` accepts, skipping build output. */
+export function walk(dir: string, keep: (path: string) => boolean): string[] {
+  const out: string[] = [];
+  const skip = new Set(["node_modules", "npm", ".node-test", ".turbo", "dist"]);
+  const visit = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) {
+        if (!skip.has(name) && !name.startsWith(".")) visit(p);
+      } else if (keep(p)) out.push(p);
+    }
+  };
+  if (existsSync(dir)) visit(dir);
+  return out;
+}
+
+/** Path relative to the repository root, for messages. */
+export function rel(path: string): string {
+  return relative(ROOT, path) || ".";
+}
+
+/** What a finished command left behind. */
+export interface RunResult {
+  /** Exit code; null when killed by a signal. */
+  code: number | null;
+  /** stdout and stderr interleaved as they arrived. */
+  output: string;
+  /** Whether the watchdog killed it. */
+  timedOut: boolean;
+}
+
+/** Options of {@linkcode run}. */
+export interface RunOptions {
+  /** Working directory (default: the repository root). */
+  cwd?: string;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Copy the output to our stdout as it arrives (default true). */
+  stream?: boolean;
+  /** Kill the command (its whole process group) after this many seconds. */
+  timeout?: number;
+}
+
+/**
+ * Runs a command, streaming its stdout and stderr to our stdout while
+ * collecting them for parsing.
+ */
+export function run(
+  cmd: string,
+  args: string[],
+  opts: RunOptions = {},
+): Promise<RunResult> {
+  const stream = opts.stream ?? true;
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: process.platform !== "win32",
+    });
+    const chunks: string[] = [];
+    const take = (b: Buffer): void => {
+      const s = b.toString("utf8");
+      chunks.push(s);
+      if (stream) process.stdout.write(s);
+    };
+    child.stdout!.on("data", take);
+    child.stderr!.on("data", take);
+    let timedOut = false;
+    const timer = opts.timeout
+      ? setTimeout(() => {
+        timedOut = true;
+        take(Buffer.from(`\n[killed after ${opts.timeout} s]\n`));
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          child.kill("SIGKILL");
+        }
+      }, opts.timeout * 1000)
+      : undefined;
+    child.on("error", (e) => {
+      take(Buffer.from(`Cannot run ${cmd}: ${e.message}\n`));
+    });
+    child.on("close", (code) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, output: chunks.join(""), timedOut });
+    });
+  });
+}
+
+/** Runs a command and throws when it fails. */
+export async function must(
+  cmd: string,
+  args: string[],
+  opts: RunOptions = {},
+): Promise<string> {
+  const r = await run(cmd, args, opts);
+  if (r.code !== 0) {
+    const tail = opts.stream === false ? `\n${r.output}` : "";
+    throw new Error(
+      `Command failed (exit ${r.code}): ${cmd} ${args.join(" ")}${tail}`,
+    );
+  }
+  return r.output;
+}
+
+/** Removes ANSI colour codes. */
+export function stripAnsi(s: string): string {
+  // deno-lint-ignore no-control-regex
+  return s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+}
+
+/** Whether this module is the program's entry (Deno sets import.meta.main). */
+export function isMain(meta: ImportMeta): boolean {
+  return (meta as ImportMeta & { main?: boolean }).main === true;
+}
+
+/** Environment for turbo and tools that phone home. */
+export const QUIET_ENV: Record<string, string> = {
+  TURBO_TELEMETRY_DISABLED: "1",
+  DO_NOT_TRACK: "1",
+  NO_UPDATE_NOTIFIER: "1",
+  npm_config_update_notifier: "false",
+  npm_config_fund: "false",
+  npm_config_audit: "false",
+};

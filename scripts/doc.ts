@@ -1,0 +1,24 @@
+/**
+ * Writes the HTML API reference of every library package's exports to
+ * docs/api/ (gitignored) with `deno doc --html`.
+ *
+ * Usage: `deno run -A scripts/doc.ts` (`deno task doc`, `npm run doc`).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { denoExports } from "./build_npm.ts";
+import { bin, libraryPackages, rel, run } from "./_lib.ts";
+
+const entries = libraryPackages().flatMap((p) =>
+  Object.values(denoExports(p)).map((f) => join(rel(p.path), f))
+);
+const r = await run(bin("deno"), [
+  "doc",
+  "--html",
+  "--name=Twixt",
+  "--output=docs/api",
+  ...entries,
+]);
+if (r.code === 0) console.log("API reference written to docs/api/index.html");
+process.exit(r.code ?? 1);

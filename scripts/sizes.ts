@@ -1,0 +1,97 @@
+/**
+ * Reports each library package's size: the npm tarball, and each export's
+ * entry bundled by esbuild, minified, then gzipped. "own" bundles the
+ * package alone (sibling @twixt packages left as imports); "with deps"
+ * includes the siblings it imports, which is what an app pays for it alone.
+ *
+ * Usage: `deno run -A scripts/sizes.ts [--no-build] [--write]`
+ * (`npm run sizes`). `--write` puts the table into README.md between the
+ * `<!-- sizes:start -->` and `<!-- sizes:end -->` markers.
+ *
+ * @module
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { build, denoExports } from "./build_npm.ts";
+import { pack } from "./pack.ts";
+import { bin, libraryPackages, must, ROOT } from "./_lib.ts";
+
+/** Budget for @twixt/defer's main entry, min+gz (issue 6). */
+const DEFER_BUDGET = 8 * 1024;
+
+const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
+
+async function minGz(
+  entry: string,
+  external: string[],
+  tmp: string,
+): Promise<number> {
+  const out = join(tmp, "bundle.js");
+  await must(bin("esbuild"), [
+    entry,
+    "--bundle",
+    "--minify",
+    "--format=esm",
+    "--platform=neutral",
+    "--log-level=warning",
+    "--external:node:*",
+    ...external.map((e) => `--external:${e}`),
+    `--outfile=${out}`,
+  ], { stream: false });
+  return gzipSync(readFileSync(out), { level: 9 }).length;
+}
+
+const args = process.argv.slice(2);
+const tmp = mkdtempSync(join(tmpdir(), "twixt-sizes-"));
+try {
+  if (!args.includes("--no-build")) await build();
+  const tarballs = await pack(join(tmp, "tarballs"));
+  const rows: string[][] = [];
+  let overBudget = false;
+  for (const p of libraryPackages()) {
+    const name = p.deno["name"] as string;
+    const t = tarballs.find((x) => x.name === name);
+    if (!t) continue;
+    for (const [sub, file] of Object.entries(denoExports(p))) {
+      const js = join(p.path, "npm", file.replace(/\.ts$/, ".js"));
+      const own = await minGz(js, ["@twixt/*"], tmp);
+      const withDeps = await minGz(js, [], tmp);
+      if (name === "@twixt/defer" && sub === "." && own > DEFER_BUDGET) {
+        overBudget = true;
+      }
+      rows.push([
+        sub === "." ? name : `${name}/${sub.slice(2)}`,
+        sub === "." ? kb(t.size) : "",
+        kb(own),
+        kb(withDeps),
+      ]);
+    }
+  }
+  const head = ["entry", "packed (npm)", "min+gz own", "min+gz with deps"];
+  const table = [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map((_, i) => (i ? "---:" : "---")).join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+  console.log(table);
+  console.log(
+    `\n@twixt/defer budget: ${kb(DEFER_BUDGET)} min+gz — ${
+      overBudget ? "OVER" : "within"
+    }`,
+  );
+  if (args.includes("--write")) {
+    const readme = join(ROOT, "README.md");
+    const text = readFileSync(readme, "utf8");
+    const re = /(<!-- sizes:start -->\n)[\s\S]*?(<!-- sizes:end -->)/;
+    if (!re.test(text)) throw new Error("README.md has no sizes markers");
+    writeFileSync(readme, text.replace(re, `$1${table}\n$2`));
+    console.log("README.md updated");
+  }
+} catch (e) {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
