@@ -11,7 +11,22 @@ import { FailureGroup, FirstError } from "./errors.ts";
 import { Failure } from "./failure.ts";
 import { logError } from "./unhandled.ts";
 
-/** Options of {@linkcode DeferredList}. */
+/**
+ * Options of {@linkcode DeferredList}.
+ *
+ * @example Usage
+ * ```ts
+ * import { Deferred, DeferredList, type DeferredListOptions, FirstError } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * const options: DeferredListOptions = { fireOnOneErrback: true, consumeErrors: true };
+ * const d = new Deferred<number>();
+ * const dl = DeferredList([d, new Deferred<number>()], options);
+ * d.errback(new Error("Unreachable"));
+ * await assert.rejects(async () => await dl, FirstError);
+ * assert.equal(d.result, undefined);
+ * ```
+ */
 export interface DeferredListOptions {
   /**
    * Fire with `[result, index]` as soon as one input succeeds, without
@@ -39,6 +54,18 @@ export interface DeferredListOptions {
  * `[true, value]` if it succeeded or `[false, failure]` if it failed.
  *
  * @typeParam T The inputs' result type.
+ * @example Usage
+ * ```ts
+ * import { DeferredList, type DeferredListResult, fail, succeed } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * const outcomes: DeferredListResult<number> = await DeferredList(
+ *   [succeed(1), fail<number>(new Error("No"))],
+ *   { consumeErrors: true },
+ * );
+ * const values = outcomes.flatMap(([ok, r]) => (ok ? [r] : []));
+ * assert.deepEqual(values, [1]);
+ * ```
  */
 export type DeferredListResult<T> = Array<
   [success: true, result: T] | [success: false, result: Failure]

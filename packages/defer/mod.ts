@@ -42,6 +42,8 @@ export * from "./errors.ts";
 export { execute, fail, maybeDeferred, succeed } from "./factories.ts";
 export * from "./failure.ts";
 export * from "./inline.ts";
+export * from "./lists.ts";
+export * from "./primitives.ts";
 export type * from "./time.ts";
 export {
   type FailureLogger,
