@@ -10,6 +10,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -45,9 +46,18 @@ function findRoot(): string {
   throw new Error("Cannot find the workspace root of Twixt");
 }
 
-/** A folder under node_modules for generated programs; Bun and Node resolve `@twixt/*` from there. */
+/**
+ * A folder for generated programs. Bun and Node resolve `@twixt/*` by
+ * looking for node_modules above the file, so for them it is under
+ * node_modules/.cache; Deno refuses TypeScript under node_modules, and
+ * resolves `@twixt/*` through the `--config` it is given, so for Deno it is
+ * in the system's temporary folder.
+ */
 export function scratchDir(name: string): string {
-  const dir = join(ROOT, "node_modules", ".cache", "twixt-examples", name);
+  const base = runtime === "deno"
+    ? join(tmpdir(), `twixt-examples-${process.pid}`)
+    : join(ROOT, "node_modules", ".cache", "twixt-examples");
+  const dir = join(base, name);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
