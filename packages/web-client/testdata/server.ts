@@ -118,9 +118,10 @@ const routes: Record<string, Handler> = {
     );
   },
   "/binary": (_q, res) => {
-    res.writeHead(200, { "content-type": "application/octet-stream" }).end(
-      BINARY,
-    );
+    res.writeHead(200, {
+      "content-type": "application/octet-stream",
+      "content-length": String(BINARY.length),
+    }).end(BINARY);
   },
   "/big": (_q, res) => {
     res.writeHead(200, { "content-length": String(BIG_SIZE) });

@@ -1,0 +1,194 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { CancelledError, Deferred, TimeoutError } from "@twixt/defer";
+import { Clock } from "@twixt/reactor/task";
+import {
+  Agent,
+  BodyTooLarge,
+  InfiniteRedirection,
+  readBody,
+  Response,
+  ResponseFailed,
+  SchemeNotSupported,
+} from "./mod.ts";
+import { BINARY, serve, type TestServer } from "./testdata/server.ts";
+import { errorOf } from "./testdata/failure.ts";
+
+let server: TestServer;
+before(async () => {
+  server = await serve();
+});
+after(async () => {
+  await server.close();
+});
+
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+describe("Agent.request", () => {
+  it("fires with the response head: code, phrase, headers, length, url", async () => {
+    const d = new Agent().request("GET", server.url("/binary"));
+    assert.ok(d instanceof Deferred);
+    const response = await d;
+    assert.ok(response instanceof Response);
+    assert.equal(response.code, 200);
+    assert.equal(response.phrase, "OK");
+    assert.equal(
+      response.headers.get("content-type"),
+      "application/octet-stream",
+    );
+    assert.equal(response.length, 512);
+    assert.equal(response.url, server.url("/binary"));
+    assert.deepEqual(await readBody(response), BINARY);
+  });
+
+  it("reports an unknown length as undefined", async () => {
+    const response = await new Agent().request(
+      "GET",
+      server.url("/chunked-big"),
+    );
+    assert.equal(response.length, undefined);
+    await readBody(response);
+  });
+
+  it("does not fail on an error status: the caller reads the code", async () => {
+    const response = await new Agent().request(
+      "GET",
+      server.url("/status/404?body=gone"),
+    );
+    assert.equal(response.code, 404);
+    assert.equal(response.phrase, "Not Found");
+    assert.equal(text(await readBody(response)), "gone");
+  });
+
+  it("sends the method, headers and body given", async () => {
+    const response = await new Agent().request(
+      "PATCH",
+      server.url("/echo"),
+      { "x-verse": "1" },
+      new TextEncoder().encode("patch body"),
+    );
+    const seen = JSON.parse(text(await readBody(response)));
+    assert.equal(seen.method, "PATCH");
+    assert.equal(seen.headers["x-verse"], "1");
+    assert.equal(seen.body, "patch body");
+  });
+
+  it("sends the agent option as the User-Agent header", async () => {
+    const agent = new Agent(undefined, { agent: "poetry-client/1.0" });
+    const response = await agent.request("GET", server.url("/echo"));
+    assert.equal(
+      JSON.parse(text(await readBody(response))).headers["user-agent"],
+      "poetry-client/1.0",
+    );
+  });
+
+  it("does not follow redirects by default, as Twisted's Agent", async () => {
+    const response = await new Agent().request(
+      "GET",
+      server.url("/redirect/302?to=/text"),
+    );
+    assert.equal(response.code, 302);
+    assert.equal(response.headers.get("location"), "/text");
+    await readBody(response);
+  });
+
+  it("follows redirects with followRedirect, up to redirectLimit", async () => {
+    const agent = new Agent(undefined, {
+      followRedirect: true,
+      redirectLimit: 3,
+    });
+    const response = await agent.request("GET", server.url("/chain/3"));
+    assert.equal(response.code, 200);
+    assert.equal(response.url, server.url("/chain/0"));
+    assert.equal(text(await readBody(response)), "end of chain");
+    await errorOf(
+      agent.request("GET", server.url("/chain/4")),
+      InfiniteRedirection,
+    );
+  });
+
+  it("fails with SchemeNotSupported for a file: URL, without throwing", async () => {
+    await errorOf(
+      new Agent().request("GET", "file:///etc/passwd"),
+      SchemeNotSupported,
+    );
+  });
+
+  it("times out waiting for the response head with the reactor given", async () => {
+    const clock = new Clock();
+    const d = new Agent(clock, { timeout: 2 }).request(
+      "GET",
+      server.url("/hang?a=1"),
+    );
+    await server.arrived("/hang?a=1");
+    clock.advance(2);
+    await errorOf(d, TimeoutError);
+    await server.closed("/hang?a=1");
+  });
+
+  it("stops its timer once the head has arrived", async () => {
+    const clock = new Clock();
+    const response = await new Agent(clock, { timeout: 2 }).request(
+      "GET",
+      server.url("/text"),
+    );
+    assert.equal(clock.getDelayedCalls().length, 0);
+    await readBody(response);
+  });
+
+  it("aborts the request when cancelled", async () => {
+    const d = new Agent().request("GET", server.url("/hang?a=2"));
+    await server.arrived("/hang?a=2");
+    d.cancel();
+    await errorOf(d, CancelledError);
+    await server.closed("/hang?a=2");
+  });
+});
+
+describe("readBody", () => {
+  it("can be added as a callback to the request", async () => {
+    const body = await new Agent().request("GET", server.url("/text"))
+      .addCallback(readBody);
+    assert.equal(text(body), "hello");
+  });
+
+  it("fails when the body is read twice", async () => {
+    const response = await new Agent().request("GET", server.url("/text"));
+    await readBody(response);
+    const e = await errorOf(readBody(response), Error);
+    assert.match(
+      e.message,
+      /^Cannot read the body of the response from .* twice$/,
+    );
+  });
+
+  it("fails with TypeError for something that is not a Response", async () => {
+    await errorOf(readBody({} as Response), TypeError);
+  });
+
+  it("fails with ResponseFailed when the body is cut off", async () => {
+    const response = await new Agent().request("GET", server.url("/truncated"));
+    await errorOf(readBody(response), ResponseFailed);
+  });
+
+  it("fails with BodyTooLarge past the agent's maxBytes", async () => {
+    const response = await new Agent(undefined, { maxBytes: 100 }).request(
+      "GET",
+      server.url("/chunked-big?r=1"),
+    );
+    const e = await errorOf(readBody(response), BodyTooLarge);
+    assert.equal(e.maxBytes, 100);
+    await server.closed("/chunked-big?r=1");
+  });
+
+  it("closes the connection at once when cancelled", async () => {
+    const response = await new Agent().request(
+      "GET",
+      server.url("/slow-body?r=2"),
+    );
+    const d = readBody(response);
+    d.cancel();
+    await errorOf(d, CancelledError);
+    await server.closed("/slow-body?r=2");
+  });
+});

@@ -1,0 +1,155 @@
+import { after, afterEach, before, beforeEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CancelledError, TimeoutError } from "@twixt/defer";
+import {
+  BodyTooLarge,
+  downloadPage,
+  HTTPError,
+  ResponseFailed,
+  SchemeNotSupported,
+} from "./mod.ts";
+import {
+  BIG_SIZE,
+  BINARY,
+  pattern,
+  serve,
+  type TestServer,
+  UNICODE_TEXT,
+} from "./testdata/server.ts";
+import { errorOf } from "./testdata/failure.ts";
+
+let server: TestServer;
+let dir: string;
+before(async () => {
+  server = await serve();
+});
+after(async () => {
+  await server.close();
+});
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "twixt-download-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("downloadPage", () => {
+  it("writes the body to the file and fires with undefined", async () => {
+    const file = join(dir, "page.txt");
+    assert.equal(await downloadPage(server.url("/utf8"), file), undefined);
+    assert.equal(await readFile(file, "utf8"), UNICODE_TEXT);
+    assert.deepEqual(await readdir(dir), ["page.txt"]);
+  });
+
+  it("writes a binary body byte for byte", async () => {
+    const file = join(dir, "bytes.bin");
+    await downloadPage(server.url("/binary"), file);
+    assert.deepEqual(new Uint8Array(await readFile(file)), BINARY);
+  });
+
+  it("writes a 5 MB body intact", async () => {
+    const file = join(dir, "big.bin");
+    await downloadPage(server.url("/big"), file);
+    const written = await readFile(file);
+    assert.equal(written.byteLength, BIG_SIZE);
+    assert.ok(written.equals(Buffer.from(pattern(BIG_SIZE))));
+  });
+
+  it("replaces a file that was there", async () => {
+    const file = join(dir, "old.txt");
+    await writeFile(file, "old contents, longer than the new");
+    await downloadPage(server.url("/text"), file);
+    assert.equal(await readFile(file, "utf8"), "hello");
+  });
+
+  it("sends the options like getPage", async () => {
+    const file = join(dir, "echo.json");
+    await downloadPage(server.url("/redirect/307?to=/echo"), file, {
+      method: "POST",
+      body: "x",
+    });
+    const seen = JSON.parse(await readFile(file, "utf8"));
+    assert.equal(seen.method, "POST");
+    assert.equal(seen.body, "x");
+  });
+
+  it("fails with HTTPError for a 404 and creates no file", async () => {
+    const file = join(dir, "missing.txt");
+    const e = await errorOf(
+      downloadPage(server.url("/status/404"), file),
+      HTTPError,
+    );
+    assert.equal(e.message, "404 Not Found");
+    assert.deepEqual(await readdir(dir), []);
+  });
+
+  it("leaves a file that was there untouched when the download fails", async () => {
+    const file = join(dir, "keep.txt");
+    await writeFile(file, "keep me");
+    await errorOf(downloadPage(server.url("/truncated"), file), ResponseFailed);
+    assert.equal(await readFile(file, "utf8"), "keep me");
+    assert.deepEqual(await readdir(dir), ["keep.txt"]);
+  });
+
+  it("removes the partial file when the body passes maxBytes", async () => {
+    const file = join(dir, "big.bin");
+    await errorOf(
+      downloadPage(server.url("/chunked-big"), file, { maxBytes: 1000 }),
+      BodyTooLarge,
+    );
+    assert.deepEqual(await readdir(dir), []);
+  });
+
+  it("fails with TimeoutError and removes the partial file when the body stops coming", async () => {
+    const file = join(dir, "slow.txt");
+    await errorOf(
+      downloadPage(server.url("/slow-body?d=1"), file, { timeout: 0.2 }),
+      TimeoutError,
+    );
+    await server.closed("/slow-body?d=1");
+    await until(async () => (await readdir(dir)).length === 0);
+  });
+
+  it("fails with CancelledError, closes the connection and removes the partial file", async () => {
+    const file = join(dir, "cancelled.txt");
+    const d = downloadPage(server.url("/slow-body?d=2"), file);
+    await server.arrived("/slow-body?d=2");
+    d.cancel();
+    await errorOf(d, CancelledError);
+    await server.closed("/slow-body?d=2");
+    await until(async () => (await readdir(dir)).length === 0);
+  });
+
+  it("fails with the file system's error when the folder does not exist", async () => {
+    const e = await errorOf(
+      downloadPage(server.url("/text"), join(dir, "no", "such.txt")),
+      Error,
+    );
+    assert.equal((e as NodeJS.ErrnoException).code, "ENOENT");
+  });
+
+  it("refuses a file: URL with SchemeNotSupported", async () => {
+    await errorOf(
+      downloadPage("file:///etc/passwd", join(dir, "x")),
+      SchemeNotSupported,
+    );
+  });
+
+  it("fails with TypeError for an empty file path", async () => {
+    await errorOf(downloadPage(server.url("/text"), ""), TypeError);
+  });
+});
+
+// After a cancel or timeout the Deferred fails at once and the partial file
+// is removed a moment later: wait for that, a turn of the loop at a time.
+async function until(done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.fail("the partial file was not removed");
+}
