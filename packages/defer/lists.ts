@@ -182,17 +182,7 @@ class ListDeferred extends Deferred<unknown> {
   }
 
   static #cancelInputs(d: Deferred<unknown>): void {
-    const inputs = (d as ListDeferred).#inputs;
-    for (let i = 0; i < inputs.length; i++) {
-      const input = inputs[i];
-      if (input === undefined) continue;
-      try {
-        input.cancel();
-      } catch (e) {
-        // One broken input must not stop the others being cancelled.
-        logError(new Failure(e));
-      }
-    }
+    cancelEach((d as ListDeferred).#inputs);
   }
 
   #deliver(index: number, result: unknown): unknown {
@@ -215,6 +205,24 @@ class ListDeferred extends Deferred<unknown> {
       }
     }
     return failed && flags & CONSUME ? undefined : result;
+  }
+}
+
+// Cancels each Deferred in the list (skipping holes and `except`), going
+// on past any whose cancel() throws: one broken input must not stop the
+// others being cancelled, or break the chain that asked.
+function cancelEach(
+  ds: ReadonlyArray<Deferred<unknown> | undefined>,
+  except?: Deferred<unknown>,
+): void {
+  for (let i = 0; i < ds.length; i++) {
+    const d = ds[i];
+    if (d === undefined || d === except) continue;
+    try {
+      d.cancel();
+    } catch (e) {
+      logError(new Failure(e));
+    }
   }
 }
 
@@ -441,26 +449,28 @@ export function race<T = never, D extends Deferred<unknown> = Deferred<T>>(
     d.errback(inputs);
     return d;
   }
+  // Each input until it has delivered its result to the race.
+  const pending: Array<Deferred<unknown> | undefined> = inputs.slice();
   let winner: Deferred<unknown> | undefined;
   const failures: Failure[] = new Array(inputs.length);
   let failed = 0;
-  const result = new Deferred<Result>(() => {
-    for (const d of inputs) d.cancel();
-  });
+  const result = new Deferred<Result>(() => cancelEach(pending));
   if (inputs.length === 0) {
     result.errback(new FailureGroup([]));
     return result;
   }
   const succeeded = (value: unknown, index: number): void => {
+    pending[index] = undefined;
     // A second success comes from a loser whose canceller fired it with a
     // value; the race is already decided.
     if (winner !== undefined) return;
     winner = inputs[index];
-    for (const d of inputs) if (d !== winner) d.cancel();
+    cancelEach(pending, winner);
     // The race itself may have been cancelled and given up already.
     if (!result.called) result.callback([index, value] as Result);
   };
   const lost = (failure: Failure, index: number): void => {
+    pending[index] = undefined;
     failures[index] = failure;
     if (++failed === inputs.length && !result.called) {
       result.errback(new FailureGroup(failures));

@@ -736,6 +736,32 @@ describe("race", () => {
     assert.deepEqual(cancelled, [true]);
   });
 
+  it("cancels the other losers and still fires when a loser's cancel throws", () => {
+    const cancelled: boolean[] = [];
+    const broken = new BrokenCancel<number>();
+    const other = watched<number>(cancelled, 0);
+    const winner = new Deferred<number>();
+    const raced = race([broken, other, winner]);
+    const logged = quietly(() => winner.callback(3));
+    assert.deepEqual(successResultOf(raced), [2, 3]);
+    assert.deepEqual(cancelled, [true]);
+    assert.equal(logged.length, 1);
+    assert.ok(logged[0]!.check(RangeError));
+  });
+
+  it("does not cancel an input that has already lost when cancelled", () => {
+    const cancelled: boolean[] = [];
+    const lost = new Deferred<number>();
+    const inner = watched<number>(cancelled, 0);
+    const raced = race([lost, new Deferred<number>()]);
+    // lost delivers its failure to the race, then its chain waits on inner.
+    lost.addCallback(() => inner);
+    lost.errback(new GenericError("down"));
+    raced.cancel();
+    assert.deepEqual(cancelled, [false]);
+    failureResultOf(raced, FailureGroup);
+  });
+
   it("fails at once with an empty FailureGroup when the list is empty", () => {
     // Twisted's race([]) never fires; an immediate failure, like
     // Promise.any([]), cannot leave a caller waiting forever.
