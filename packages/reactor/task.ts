@@ -14,17 +14,40 @@
  *
  * @example Usage
  * ```ts
- * import { Clock } from "@twixt/reactor/task";
+ * import { Clock, LoopingCall } from "@twixt/reactor/task";
  * import assert from "node:assert/strict";
  *
  * const clock = new Clock();
  * let beats = 0;
- * clock.callLater(1, () => beats++);
+ * const heartbeat = new LoopingCall(() => { beats++; });
+ * heartbeat.clock = clock;
+ * heartbeat.start(1);
  * clock.pump([1, 1, 1]);
- * assert.equal(beats, 1);
+ * heartbeat.stop();
+ * assert.equal(beats, 4);
  * ```
  *
  * @module
  */
 
 export { Clock } from "./clock.ts";
+export {
+  coiterate,
+  cooperate,
+  CooperativeTask,
+  Cooperator,
+  type CooperatorOptions,
+} from "./cooperator.ts";
+export { deferLater } from "./defer_later.ts";
+export {
+  NotPaused,
+  SchedulerError,
+  SchedulerStopped,
+  SystemExit,
+  TaskDone,
+  TaskFailed,
+  TaskFinished,
+  TaskStopped,
+} from "./errors.ts";
+export { LoopingCall } from "./looping_call.ts";
+export { react } from "./react.ts";
