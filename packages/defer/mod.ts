@@ -40,7 +40,7 @@ export * from "./abort.ts";
 export * from "./deferred.ts";
 export * from "./errors.ts";
 export { execute, fail, maybeDeferred, succeed } from "./factories.ts";
-export * from "./failure.ts";
+export { type ErrorType, Failure } from "./failure.ts";
 export * from "./inline.ts";
 export * from "./lists.ts";
 export * from "./primitives.ts";
