@@ -1,0 +1,240 @@
+/**
+ * The tutorial's motivating program: send an email without waiting on the
+ * network. Connect to a mail server, wait for its greeting, send each
+ * command and wait for each reply, then disconnect — every step a
+ * Deferred, all of them one callback chain, and nothing blocked meanwhile.
+ *
+ * The client is a LineReceiver speaking just enough SMTP. With no
+ * arguments the program starts its own mail server (smtp_server.ts) on
+ * 127.0.0.1, a free port, sends it one message, prints what the server
+ * stored, and exits 0 on its own.
+ *
+ * Usage: `deno run -A packages/examples/email.ts [host port]` (given a host
+ * and port, it sends to that server instead, a test server only please).
+ *
+ * @module
+ */
+import process from "node:process";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Deferred, type Failure } from "@twixt/defer";
+import {
+  connectProtocol,
+  type IReactor,
+  LineReceiver,
+  reactor as globalReactor,
+  TCP4ClientEndpoint,
+} from "@twixt/reactor";
+import { react } from "@twixt/reactor/task";
+import { startSMTPServer } from "./smtp_server.ts";
+
+/** A reply of the server: its code and its lines of text. */
+export interface Reply {
+  code: number;
+  lines: string[];
+}
+
+/** The server answered a command with an error (4xx or 5xx). */
+export class SMTPError extends Error {
+  /** The reply code. */
+  readonly code: number;
+  constructor(command: string, reply: Reply) {
+    super(`Server refused ${command}: ${reply.code} ${reply.lines.join(" ")}`);
+    this.name = "SMTPError";
+    this.code = reply.code;
+  }
+}
+
+/** A message to send. */
+export interface Email {
+  from: string;
+  to: string;
+  subject: string;
+  body: string;
+}
+
+/**
+ * The client side of SMTP: {@linkcode SMTPClient.command} sends a line and
+ * returns a Deferred of the server's reply, which fails with
+ * {@linkcode SMTPError} for a 4xx or 5xx reply, and with the connection's
+ * reason if it is lost first.
+ */
+export class SMTPClient extends LineReceiver {
+  #waiting: { command: string; d: Deferred<Reply> } | undefined;
+  #lines: string[] = [];
+  #log: (line: string) => void;
+
+  constructor(log: (line: string) => void = () => {}) {
+    super();
+    this.#log = log;
+    // The greeting is the reply to connecting.
+    this.#waiting = { command: "connecting", d: new Deferred<Reply>() };
+  }
+
+  /** The server's greeting (220), or its refusal. */
+  greeting(): Deferred<Reply> {
+    return this.#waiting!.d;
+  }
+
+  /** Sends `line` and returns a Deferred of the reply. */
+  command(line: string, shown: string = line): Deferred<Reply> {
+    if (this.#waiting !== undefined) {
+      throw new Error(
+        `Cannot send ${shown}: still waiting for the reply to ${this.#waiting.command}`,
+      );
+    }
+    const d = new Deferred<Reply>();
+    this.#waiting = { command: shown, d };
+    this.#log(`C: ${shown}`);
+    this.sendLine(line);
+    return d;
+  }
+
+  /** Sends the message text after DATA, dot-stuffed and ended by ".". */
+  sendData(email: Email): Deferred<Reply> {
+    const text = [
+      `From: ${email.from}`,
+      `To: ${email.to}`,
+      `Subject: ${email.subject}`,
+      "",
+      ...email.body.split(/\r?\n/),
+    ];
+    for (const line of text) {
+      this.#log(`C: ${line}`);
+      this.sendLine(line.startsWith(".") ? `.${line}` : line);
+    }
+    return this.command(".");
+  }
+
+  override lineReceived(line: string): void {
+    this.#log(`S: ${line}`);
+    const m = /^(\d{3})([ -]?)(.*)$/.exec(line);
+    const waiting = this.#waiting;
+    if (m === null || waiting === undefined) {
+      this.#fail(
+        new Error(
+          `Cannot understand the server's line: ${JSON.stringify(line)}`,
+        ),
+      );
+      return;
+    }
+    this.#lines.push(m[3]!);
+    if (m[2] === "-") return; // more lines of the same reply follow
+    const reply = { code: Number(m[1]), lines: this.#lines };
+    this.#lines = [];
+    this.#waiting = undefined;
+    if (reply.code >= 400) {
+      waiting.d.errback(new SMTPError(waiting.command, reply));
+    } else waiting.d.callback(reply);
+  }
+
+  override connectionLost(reason: Failure): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.d.errback(reason);
+  }
+
+  #fail(error: Error): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    this.transport.abortConnection();
+    waiting?.d.errback(error);
+  }
+}
+
+/**
+ * Sends `email` through the SMTP server at `host`:`port`. Each step is a
+ * Deferred, and they form one chain: connect, greeting, EHLO, MAIL FROM,
+ * RCPT TO, DATA, the message, QUIT. Any failure (refused connection, an
+ * error reply, a step taking over `timeout` seconds) skips the remaining
+ * steps, drops the connection and fails the returned Deferred.
+ *
+ * @returns A Deferred of the server's acceptance line.
+ */
+export function sendEmail(
+  reactor: IReactor,
+  host: string,
+  port: number,
+  email: Email,
+  log: (line: string) => void = console.log,
+  timeout = 10,
+): Deferred<string> {
+  let client: SMTPClient | undefined;
+  let accepted = "";
+  const step = (d: Deferred<Reply>): Deferred<Reply> =>
+    d.addTimeout(timeout, reactor);
+  const endpoint = new TCP4ClientEndpoint(reactor, host, port, { timeout });
+  return connectProtocol(endpoint, new SMTPClient(log))
+    .addCallback((c) => {
+      client = c;
+      return step(c.greeting());
+    })
+    .addCallback(() => step(client!.command("EHLO twixt.example")))
+    .addCallback(() => step(client!.command(`MAIL FROM:<${email.from}>`)))
+    .addCallback(() => step(client!.command(`RCPT TO:<${email.to}>`)))
+    .addCallback(() => step(client!.command("DATA")))
+    .addCallback(() => step(client!.sendData(email)))
+    .addCallback((reply) => {
+      accepted = reply.lines.join(" ");
+      return step(client!.command("QUIT"));
+    })
+    .addCallback(() => {
+      client!.transport.loseConnection();
+      return accepted;
+    })
+    .addErrback((failure: Failure) => {
+      // Whatever failed, do not leave the connection open.
+      client?.transport.abortConnection();
+      return failure;
+    });
+}
+
+/**
+ * The program: start a mail server (unless `host` and `port` name one),
+ * send it a message, print the conversation and what the server stored.
+ */
+export function main(
+  reactor: IReactor = globalReactor,
+  host?: string,
+  port?: string,
+): Deferred<void> {
+  const email: Email = {
+    from: "alice@example.org",
+    to: "bob@example.org",
+    subject: "Deferreds",
+    body:
+      "Hello Bob,\n\nThis message was sent one Deferred at a time.\n.signed, Alice",
+  };
+  if (host !== undefined && port !== undefined) {
+    return sendEmail(reactor, host, Number(port), email)
+      .addCallback((accepted) => console.log(`\nSent: ${accepted}`));
+  }
+  return startSMTPServer(reactor).addCallback(
+    ({ port: listening, factory }) => {
+      console.log(
+        `A mail server is listening on 127.0.0.1:${listening.getHost().port}\n`,
+      );
+      return sendEmail(reactor, "127.0.0.1", listening.getHost().port, email)
+        .addCallback((accepted) => {
+          console.log(`\nSent: ${accepted}`);
+          const stored = factory.messages;
+          console.log(`The server stored ${stored.length} message:`);
+          for (const m of stored) {
+            console.log(`  from ${m.from} to ${m.to.join(", ")}`);
+            for (const line of m.data.split("\r\n")) console.log(`  | ${line}`);
+          }
+        })
+        .addBoth((result) =>
+          listening.stopListening().addCallback(() => result)
+        );
+    },
+  );
+}
+
+const isMain = (import.meta as { main?: boolean }).main ??
+  (process.argv[1] !== undefined &&
+    resolve(process.argv[1]) === fileURLToPath(import.meta.url));
+
+if (isMain) {
+  react(main, process.argv.slice(2, 4) as [string?, string?]);
+}
