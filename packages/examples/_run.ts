@@ -9,7 +9,14 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
@@ -62,13 +69,19 @@ export function scratchDir(name: string): string {
   return dir;
 }
 
-let bundles = 0;
+let builds = 0;
 
 /**
  * The command line that runs the TypeScript program `file` on this
- * runtime, and a clean-up to call once it has run (on Node it removes the
- * JavaScript bundle made for it; each run gets its own, so runs in parallel
- * processes do not meet).
+ * runtime, and a clean-up to call once it has run.
+ *
+ * On Node, an example program is compiled to JavaScript with the rest of
+ * packages/examples, file by file (bundling would merge two programs that
+ * import each other, and each would then think it is the main module); a
+ * program elsewhere (a docs block) is bundled. Either way `@twixt/defer`,
+ * `@twixt/reactor` and `@twixt/web-client` stay imports, which Node
+ * resolves to their npm builds. Each run gets its own folder, removed by
+ * the clean-up, so runs in parallel processes do not meet.
  */
 export async function command(
   file: string,
@@ -84,26 +97,57 @@ export async function command(
   if (runtime === "bun") {
     return { argv: [process.execPath, file], cleanUp: none };
   }
-  const name = `${basename(file, ".ts")}-${process.pid}-${++bundles}.mjs`;
-  const out = join(scratchDir("node"), name);
-  const esbuild = await run(join(ROOT, "node_modules", ".bin", "esbuild"), [
-    file,
-    "--bundle",
+  const out = join(scratchDir("node"), `${process.pid}-${++builds}`);
+  const cleanUp = (): void => rmSync(out, { recursive: true, force: true });
+  const common = [
     "--format=esm",
     "--platform=node",
     "--target=node20",
     "--log-level=error",
-    "--external:@twixt/defer",
-    "--external:@twixt/reactor",
-    "--external:@twixt/web-client",
-    `--outfile=${out}`,
-  ]);
+  ];
+  const inExamples = dirname(file) === EXAMPLES;
+  const args = inExamples
+    ? [
+      ...readdirSync(EXAMPLES)
+        .filter((f) => f.endsWith(".ts") && !f.endsWith("_test.ts"))
+        .map((f) => join(EXAMPLES, f)),
+      ...common,
+      "--out-extension:.js=.mjs",
+      `--outdir=${out}`,
+    ]
+    : [
+      file,
+      ...common,
+      "--bundle",
+      "--external:@twixt/defer",
+      "--external:@twixt/reactor",
+      "--external:@twixt/web-client",
+      `--outfile=${join(out, basename(file, ".ts") + ".mjs")}`,
+    ];
+  const esbuild = await run(
+    join(ROOT, "node_modules", ".bin", "esbuild"),
+    args,
+  );
   if (esbuild.code !== 0) {
-    throw new Error(`Cannot bundle ${file} for Node:\n${esbuild.stderr}`);
+    cleanUp();
+    throw new Error(`Cannot compile ${file} for Node:\n${esbuild.stderr}`);
+  }
+  if (inExamples) {
+    // esbuild keeps import paths as written: point ./x.ts at ./x.mjs.
+    for (const f of readdirSync(out)) {
+      const path = join(out, f);
+      writeFileSync(
+        path,
+        readFileSync(path, "utf8").replace(
+          /(\bfrom\s*|\bimport\s*\(?\s*)(["'])(\.\.?\/[^"']+)\.ts\2/g,
+          "$1$2$3.mjs$2",
+        ),
+      );
+    }
   }
   return {
-    argv: [process.execPath, out],
-    cleanUp: () => rmSync(out, { force: true }),
+    argv: [process.execPath, join(out, basename(file, ".ts") + ".mjs")],
+    cleanUp,
   };
 }
 
