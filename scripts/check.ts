@@ -10,9 +10,10 @@
  * 5. the npm build packed (scripts/build_npm.ts, npm pack), then `publint`
  *    and `attw --profile esm-only` on each tarball.
  *
- * Usage: `deno run -A scripts/check.ts [package-dir...]` (`npm run check`,
- * `deno task check`). Package folders narrow the checks to those packages
- * (tsc still checks the whole repository).
+ * Usage: `deno run -A scripts/check.ts [--no-build] [package-dir...]`
+ * (`npm run check`, `deno task check`). Package folders narrow the checks to
+ * those packages (tsc still checks the whole repository); `--no-build` packs
+ * the existing npm builds (turbo builds them first).
  *
  * @module
  */
@@ -121,10 +122,12 @@ for (const p of libraries) {
 if (libraries.length) {
   const tmp = mkdtempSync(join(tmpdir(), "twixt-check-"));
   try {
-    await gate(
-      "npm build",
-      async () => (await build(libraries.map((p) => p.path)), 0),
-    );
+    if (!process.argv.includes("--no-build")) {
+      await gate(
+        "npm build",
+        async () => (await build(libraries.map((p) => p.path)), 0),
+      );
+    }
     const tarballs = await pack(tmp);
     for (const t of tarballs) {
       if (!libraries.some((p) => p.deno["name"] === t.name)) continue;

@@ -73,7 +73,12 @@ const wanted = runtimes.length ? runtimes : ["deno", "bun", "node"];
 const dirArgs = args.filter((a) => !a.startsWith("--"));
 const selected: Pkg[] = pick(dirArgs, packages());
 const withPack = !dirArgs.length && !flag("--no-pack");
-const NODE_TEST_DIR = join(ROOT, ".node-test");
+// One folder per selection, so that turbo's per-package runs do not collide.
+const NODE_TEST_DIR = join(
+  ROOT,
+  ".node-test",
+  dirArgs.length ? selected.map((p) => p.dir).join("+") : "all",
+);
 const reports = mkdtempSync(join(tmpdir(), "twixt-test-"));
 
 const isTest = (p: string): boolean => p.endsWith("_test.ts");
