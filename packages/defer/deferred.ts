@@ -154,7 +154,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     // deno-lint-ignore no-explicit-any
     callback: (result: T, ...args: any[]) => R | PromiseLike<R>,
     // deno-lint-ignore no-explicit-any
-    errback?: ((failure: Failure, ...args: any[]) => E | PromiseLike<E> | Failure) | null,
+    errback?:
+      | ((failure: Failure, ...args: any[]) => E | PromiseLike<E> | Failure)
+      | null,
     opts?: AddCallbacksOptions,
   ): Deferred<Exclude<R | E, Failure>> {
     if (typeof callback !== "function") {
@@ -557,12 +559,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * ```
    */
   static fromPromise<T>(p: PromiseLike<T>): Deferred<T> {
-    const d = new Deferred<T>();
-    p.then(
-      (v) => d.callback(v),
-      (e) => d.errback(e),
-    );
-    return d;
+    return fromThenable(p, p.then);
   }
 
   /**
@@ -634,7 +631,13 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     let current = this as Deferred<unknown>;
     let parents: Deferred<unknown>[] | undefined;
     for (;;) {
-      if (current.#paused !== 0) return;
+      if (current.#paused !== 0) {
+        // This one waits (Twisted stops the whole loop here, stranding the
+        // rest of the Deferred that handed its result on).
+        if (parents === undefined || parents.length === 0) return;
+        current = parents.pop()!;
+        continue;
+      }
       let handedOn = false;
       const cbs = current.#callbacks;
       while (current.#head < cbs.length) {
@@ -670,11 +673,21 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           !(result instanceof Failure)
         ) {
           if (!(result instanceof Deferred)) {
-            if (typeof (result as PromiseLike<unknown>).then !== "function") {
+            let then: unknown;
+            try {
+              then = (result as PromiseLike<unknown>).then;
+            } catch (e) {
+              current.result = new Failure(e);
+              continue;
+            }
+            if (typeof then !== "function") {
               current.result = result;
               continue;
             }
-            result = Deferred.fromPromise(result as PromiseLike<unknown>);
+            result = fromThenable(
+              result as PromiseLike<unknown>,
+              then as PromiseLike<unknown>["then"],
+            );
           }
           const inner = result as Deferred<unknown>;
           if (inner === current) {
@@ -721,4 +734,31 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       current = parents.pop()!;
     }
   }
+}
+
+// A Deferred for a thenable, made as robust as Promise resolution: only the
+// first settlement counts, and a `then` that throws fails the Deferred.
+function fromThenable<T>(
+  p: PromiseLike<T>,
+  then: PromiseLike<T>["then"],
+): Deferred<T> {
+  const d = new Deferred<T>();
+  let settled = false;
+  const fulfil = (v: T): void => {
+    if (settled) return;
+    settled = true;
+    if (v instanceof Deferred) v.chainDeferred(d);
+    else d.callback(v);
+  };
+  const reject = (e: unknown): void => {
+    if (settled) return;
+    settled = true;
+    d.errback(e);
+  };
+  try {
+    then.call(p, fulfil, reject);
+  } catch (e) {
+    reject(e);
+  }
+  return d;
 }
