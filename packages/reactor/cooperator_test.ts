@@ -92,6 +92,7 @@ describe("Cooperator", () => {
 
   it("fails the task's Deferred with what the iterator throws", async () => {
     const d = new Cooperator().coiterate((function* () {
+      yield* [];
       throw new RangeError("Broken iterator");
     })());
     await assert.rejects(d.asPromise(), RangeError);
@@ -241,6 +242,7 @@ describe("Cooperator", () => {
     const previous = setFailureLogger(() => {});
     try {
       c.cooperate((function* () {
+        yield* [];
         throw new UnhandledException();
       })());
       clock.advance(0);

@@ -89,7 +89,7 @@ describe("deferLater", () => {
     assert.equal(value, 42);
   });
 
-  it("leaves no call on the reactor when cancelled", async () => {
+  it("leaves no call on the reactor when cancelled", () => {
     const r = new Reactor();
     const d = deferLater(r, 60);
     d.addErrback(() => {});

@@ -244,7 +244,7 @@ export class TaskStopped extends TaskFinished {
  *
  * const clock = new Clock();
  * const coop = new Cooperator({ scheduler: (f) => clock.callLater(0, f) });
- * const task = coop.cooperate((function* () { throw new Error("Broken"); })());
+ * const task = coop.cooperate((function* () { yield* []; throw new Error("Broken"); })());
  * task.whenDone().addErrback(() => {});
  * clock.advance(0);
  * assert.throws(() => task.stop(), TaskFailed);
