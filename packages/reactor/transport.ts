@@ -90,6 +90,11 @@ export class TCPTransport implements ITransport {
         ),
       );
     });
+    // The other side closed: node ends our side too once our writes are
+    // flushed, so later writes would only fail.
+    socket.on("end", () => {
+      this.#writeClosed = true;
+    });
     socket.on("close", () => this.#connectionLost());
     socket.on("drain", () => this.#onDrain());
     try {
@@ -116,8 +121,8 @@ export class TCPTransport implements ITransport {
 
   /**
    * Sends `data` (a string is sent as UTF-8). Writes after the connection
-   * is closed, or after `loseConnection` once the pending data is being
-   * flushed, are dropped, as in Twisted.
+   * is closed (by either side), or after `loseConnection` once the pending
+   * data is being flushed, are dropped, as in Twisted.
    */
   write(data: Uint8Array | string): void {
     if (this.#writeClosed || data.length === 0) return;
