@@ -6,7 +6,7 @@
  */
 
 import { AlreadyCalledError, CancelledError, TimeoutError } from "./errors.ts";
-import { Failure } from "./failure.ts";
+import { _detachedFailure, Failure } from "./failure.ts";
 import type { IReactorTime } from "./time.ts";
 import {
   _callerStack,
@@ -726,7 +726,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       }
       // Remember a Failure the chain ended on, for unhandled-error reports.
       if (current.result instanceof Failure) {
-        (current.#debug ??= _watch(current)).failResult = current.result;
+        (current.#debug ??= _watch(current)).failResult = _detachedFailure(
+          current.result,
+        );
       } else if (current.#debug !== undefined) {
         current.#debug.failResult = undefined;
       }

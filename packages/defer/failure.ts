@@ -184,6 +184,55 @@ export class Failure {
   }
 }
 
+/**
+ * @internal A copy of `failure` that can be kept until its Deferred is
+ * garbage-collected, to report it then (Twisted's `cleanFailure`).
+ *
+ * V8 keeps the receivers of the frames on an Error's stack alive as long as
+ * the Error (Node until the stack is read, Deno for good), and a Deferred is
+ * the receiver of the frames that run its callbacks. A report holding an
+ * Error thrown in a callback would thus keep its Deferred alive, so it
+ * could never be collected and reported. The copy's value, for an Error,
+ * is a stand-in of the same class with the same name, message, primitive
+ * fields and traceback text, and no stack frames.
+ */
+export function _detachedFailure(failure: Failure): Failure {
+  let copy = detachedCopies.get(failure);
+  if (copy === undefined) {
+    copy = detach(failure);
+    detachedCopies.set(failure, copy);
+  }
+  return copy;
+}
+
+// Made once per Failure: a chain may stop on the same Failure many times.
+const detachedCopies = new WeakMap<Failure, Failure>();
+
+function detach(failure: Failure): Failure {
+  const v = failure.value;
+  if (!(v instanceof Error)) return failure;
+  const standIn = Object.create(Object.getPrototypeOf(v)) as Error;
+  for (const key of Object.keys(v)) {
+    const x = (v as unknown as Record<string, unknown>)[key];
+    if (x === null || (typeof x !== "object" && typeof x !== "function")) {
+      Object.defineProperty(standIn, key, {
+        value: x,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    }
+  }
+  const hidden = { writable: true, enumerable: false, configurable: true };
+  Object.defineProperties(standIn, {
+    name: { ...hidden, value: v.name },
+    message: { ...hidden, value: v.message },
+    // The whole traceback, causes included, since the causes are not kept.
+    stack: { ...hidden, value: failure.getTraceback() },
+  });
+  return new Failure(standIn);
+}
+
 // Captured for non-Error values only while debugging is on; see
 // setDebugging in unhandled.ts.
 let captureStacks = false;
