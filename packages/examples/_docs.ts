@@ -7,6 +7,8 @@
  *   and must exit 0 (blocks use `node:assert/strict` to state results);
  * - a block preceded by `<!-- file: packages/examples/x.ts -->` shows that
  *   file instead: it must equal the file, which examples_test.ts runs;
+ *   with `#name` after the path, it shows one top-level declaration of the
+ *   file (see {@linkcode excerpt});
  * - a ```text block preceded by `<!-- output -->` right after a block is
  *   what that block prints (addresses of the local site written as
  *   `http://127.0.0.1:PORT/`).
@@ -30,6 +32,8 @@ export interface Block {
   code: string;
   /** The file the block shows, relative to the root, if it is an included one. */
   file?: string;
+  /** The declaration of `file` the block shows, if only one. */
+  name?: string;
   /** What the block prints, if the guide says. */
   output?: string;
 }
@@ -82,11 +86,44 @@ export function blocks(doc: string): Block[] {
     }
     if (f.lang !== "ts" && f.lang !== "typescript") continue;
     const block: Block = { doc, line: f.line, code: f.code };
-    const include = /^<!-- file: (\S+) -->$/.exec(f.before);
-    if (include) block.file = include[1]!;
+    const include = directive(f.before);
+    if (include) Object.assign(block, include);
     out.push(block);
   }
   return out;
+}
+
+/** The file (and declaration) a `<!-- file: path#name -->` line names. */
+export function directive(
+  line: string,
+): { file: string; name?: string } | undefined {
+  const m = /^<!-- file: ([^\s#]+)(?:#(\w+))? -->$/.exec(line);
+  if (!m) return undefined;
+  return m[2] === undefined ? { file: m[1]! } : { file: m[1]!, name: m[2] };
+}
+
+/**
+ * The text a block marked with `file` (and `name`) shows: the whole file,
+ * or the top-level declaration of `name` with the doc comment above it,
+ * down to the first line that closes it at the left margin.
+ */
+export function excerpt(file: string, name?: string): string {
+  const text = readFileSync(join(ROOT, file), "utf8");
+  if (name === undefined) return text;
+  const lines = text.split("\n");
+  const decl = new RegExp(
+    `^(export )?(async )?(function\\*?|class|const|let|interface|type) ${name}\\b`,
+  );
+  let start = lines.findIndex((l) => decl.test(l));
+  if (start < 0) throw new Error(`Cannot find ${name} in ${file}`);
+  const end = lines.findIndex((l, i) =>
+    i > start && /^[)}\]][)}\];,]*\s*$/.test(l)
+  );
+  if (end < 0) throw new Error(`Cannot find the end of ${name} in ${file}`);
+  if (lines[start - 1]?.trim() === "*/") {
+    while (start > 0 && !lines[start]!.startsWith("/**")) start--;
+  }
+  return lines.slice(start, end + 1).join("\n") + "\n";
 }
 
 /** Replaces the local site's port with `PORT`, as the guides write it. */

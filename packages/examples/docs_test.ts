@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { blocks, DOCS, fences, guides, normalise } from "./_docs.ts";
+import { blocks, DOCS, excerpt, fences, guides, normalise } from "./_docs.ts";
 import { ROOT, run, runProgram, runtime, scratchDir } from "./_run.ts";
 
 const scratch = scratchDir(`docs-${runtime}`);
@@ -24,8 +24,9 @@ for (const doc of guides()) {
     for (const block of all) {
       if (block.file !== undefined) {
         const file = block.file;
-        it(`shows ${file} exactly as it is (line ${block.line})`, () => {
-          assert.equal(block.code, readFileSync(join(ROOT, file), "utf8"));
+        const shown = block.name ? `${block.name} of ${file}` : file;
+        it(`shows ${shown} exactly as it is (line ${block.line})`, () => {
+          assert.equal(block.code, excerpt(file, block.name));
         });
         if (block.output !== undefined) {
           const output = block.output;

@@ -209,7 +209,7 @@ describe("the guides' programs", () => {
 });
 
 describe("the demo, main.ts", () => {
-  it("runs the three programs in turn under headings and exits 0", async () => {
+  it("runs the three programs in turn under headings, then the email program, and exits 0", async () => {
     const r = await example("main.ts");
     assertClean(r);
     const first = r.stdout.indexOf("=== 1.");
@@ -220,6 +220,12 @@ describe("the demo, main.ts", () => {
     assert.ok(
       r.stdout.slice(second, third).includes(frontPage.toLowerCase()),
     );
-    assert.ok(r.stdout.slice(third).includes(notFound));
+    const fourth = r.stdout.indexOf("=== 4.");
+    assert.ok(third < fourth, r.stdout);
+    assert.ok(r.stdout.slice(third, fourth).includes(notFound));
+    assert.match(
+      r.stdout.slice(fourth),
+      /\nSent: Message accepted for delivery as message 1\n/,
+    );
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The demo (`npm start`, `deno task demo`): runs the tutorial's three
  * programs in turn, each as its own process, against one local web site
- * started here, so it all works offline. Exits 0 when every program did.
+ * started here, then the email program (email.ts) in this process, with its
+ * own local mail server, so it all works offline. Exits 0 when every
+ * program did.
  *
  * Usage: `deno run -A packages/examples/main.ts`
  *
@@ -9,7 +11,9 @@
  */
 import { join } from "node:path";
 import process from "node:process";
+import { reactor } from "@twixt/reactor";
 import { EXAMPLES, runProgram } from "./_run.ts";
+import { main as sendEmail } from "./email.ts";
 import { serveSite } from "./site.ts";
 
 /** One program of the demo: its heading, file, and the page it fetches. */
@@ -52,6 +56,17 @@ try {
   }
 } finally {
   await site.close();
+}
+
+console.log(
+  "\n=== 4. The email example: each step of an SMTP conversation a Deferred",
+);
+console.log("(on its own: deno run -A packages/examples/email.ts)\n");
+try {
+  await sendEmail(reactor);
+} catch (e) {
+  console.error(e);
+  failed.push("email.ts");
 }
 
 if (failed.length) {

@@ -12,7 +12,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { DOCS, guides, normalise } from "./_docs.ts";
+import { directive, DOCS, excerpt, guides, normalise } from "./_docs.ts";
 import { ROOT, runProgram, scratchDir } from "./_run.ts";
 
 /** Rewrites one guide; returns whether it changed. */
@@ -39,10 +39,10 @@ export async function syncGuide(doc: string): Promise<boolean> {
     }
     let code = body.length ? body.join("\n") + "\n" : "";
     const lang = open[1]!;
-    const include = /^<!-- file: (\S+) -->$/.exec(before);
+    const include = directive(before);
     if ((lang === "ts" || lang === "typescript") && include) {
-      code = readFileSync(join(ROOT, include[1]!), "utf8");
-      last = { code, file: include[1]! };
+      code = excerpt(include.file, include.name);
+      last = { code, file: include.file };
     } else if (lang === "ts" || lang === "typescript") {
       last = { code };
     } else if (lang === "text" && before === "<!-- output -->" && last) {
