@@ -83,7 +83,9 @@ export function maybeDeferred<T, A extends unknown[]>(
 /**
  * Calls `fn(...args)` now and returns a fired Deferred of its return value,
  * or a failed one if it throws. Unlike {@linkcode maybeDeferred}, a
- * returned Deferred or promise is the result, not waited on.
+ * returned promise is the result, not waited on; a returned Deferred
+ * cannot be a result, so the Deferred fails with a `TypeError` (use
+ * `maybeDeferred` for functions that may return one).
  *
  * @example Usage
  * ```ts
@@ -97,13 +99,12 @@ export function execute<T, A extends unknown[]>(
   fn: (...args: A) => T,
   ...args: A
 ): Deferred<T> {
-  let result: T;
   try {
-    result = fn(...args);
+    // Inside the try: succeed refuses a Deferred with a TypeError.
+    return succeed(fn(...args));
   } catch (e) {
     return fail<T>(e);
   }
-  return succeed(result);
 }
 
 /** @internal Whether `x` has a callable `then`. */
