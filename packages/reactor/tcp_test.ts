@@ -16,6 +16,7 @@ import {
   type IConnector,
   type IListeningPort,
   IPv4Address,
+  LineReceiver,
   listenTCP,
   NoProtocol,
   Protocol,
@@ -377,6 +378,44 @@ describe("listenTCP and connectTCP", () => {
     serverFactory.built[0]!.transport.loseConnection();
     assert.ok((await gone.promise).check(ConnectionDone));
     assert.deepEqual(order, ["protocol", "factory"]);
+    await port.stopListening();
+  });
+
+  it("cancels the connect timeout once connected", async () => {
+    const r = new Reactor();
+    const port = await listenTCP(r, 0, Factory.forProtocol(Recorder), LOCAL);
+    const d = connectTCP(
+      r,
+      "127.0.0.1",
+      port.getHost().port,
+      ClientFactory.forProtocol(Recorder) as ClientFactory<Recorder>,
+    );
+    assert.equal(r.getDelayedCalls().length, 1);
+    const client = await d;
+    assert.equal(r.getDelayedCalls().length, 0);
+    client.transport.loseConnection();
+    await client.lost.promise;
+    await port.stopListening();
+  });
+
+  it("drops a LineReceiver's client whose line is longer than MAX_LENGTH", async () => {
+    const lines: string[] = [];
+    class Short extends LineReceiver {
+      override MAX_LENGTH = 100;
+      override lineReceived(line: string): void {
+        lines.push(line);
+      }
+    }
+    const port = await listenTCP(reactor, 0, Factory.forProtocol(Short), LOCAL);
+    const client = await connect(port.getHost().port, Recorder);
+    client.transport.write(
+      `${"a".repeat(100)}\r\n${"b".repeat(5000)}\r\nnever\r\n`,
+    );
+    // Done or Lost: data still unread when the server closes makes a reset.
+    assert.ok(
+      (await client.lost.promise).check(ConnectionDone, ConnectionLost),
+    );
+    assert.deepEqual(lines, ["a".repeat(100)]);
     await port.stopListening();
   });
 
