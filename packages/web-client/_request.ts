@@ -352,8 +352,21 @@ export class Exchange {
     });
   }
 
-  /** The whole body (see {@linkcode Exchange.stream}). */
+  /** The whole body, with the limits and errors of {@linkcode Exchange.stream}. */
   async bytes(res: Response): Promise<Uint8Array> {
+    const max = this.spec.maxBytes;
+    const length = max === undefined ? undefined : bodyLength(res);
+    // With no limit, or a length known to be within it, the runtime's own
+    // arrayBuffer() reads the body in one go, faster than a chunk loop in
+    // JavaScript (abort still stops it); otherwise count chunk by chunk.
+    if (max === undefined || (length !== undefined && length <= max)) {
+      try {
+        return new Uint8Array(await res.arrayBuffer());
+      } catch (e) {
+        if (this.#aborted) throw e;
+        throw new ResponseFailed(this.url, e);
+      }
+    }
     const chunks: Uint8Array[] = [];
     await this.stream(res, (c) => chunks.push(c));
     return concat(chunks);

@@ -97,13 +97,7 @@ export function decodeText(
   const m = contentType === null
     ? null
     : /;\s*charset\s*=\s*(?:"([^"]*)"|([^\s;]+))/i.exec(contentType);
-  const label = m?.[1] ?? m?.[2];
-  let decoder: TextDecoder;
-  try {
-    decoder = new TextDecoder(label ?? "utf-8");
-  } catch {
-    decoder = new TextDecoder();
-  }
+  const decoder = decoderFor((m?.[1] ?? m?.[2] ?? "utf-8").toLowerCase());
   const text = decoder.decode(bytes);
   if (decoder.encoding === "windows-1252" && latin1Decoder()) {
     return text.replace(
@@ -112,6 +106,22 @@ export function decodeText(
     );
   }
   return text;
+}
+
+// Decoders are stateless when not streaming, so one per label serves all.
+const decoders = new Map<string, TextDecoder>();
+
+function decoderFor(label: string): TextDecoder {
+  let decoder = decoders.get(label);
+  if (decoder === undefined) {
+    try {
+      decoder = new TextDecoder(label);
+    } catch {
+      decoder = decoderFor("utf-8");
+    }
+    if (decoders.size < 64) decoders.set(label, decoder);
+  }
+  return decoder;
 }
 
 // windows-1252 (which "iso-8859-1" and "latin1" also name, by the Encoding
