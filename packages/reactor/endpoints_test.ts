@@ -14,12 +14,7 @@ import {
   TCP4ClientEndpoint,
   TCP4ServerEndpoint,
 } from "./mod.ts";
-
-function signal<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
+import { signal } from "./_tcp_test_util.ts";
 
 class Greeter extends LineReceiver {
   override connectionMade(): void {

@@ -23,44 +23,9 @@ import {
   Reactor,
   reactor,
 } from "./mod.ts";
+import { Recorder, signal } from "./_tcp_test_util.ts";
 
 const LOCAL = { interface: "127.0.0.1" };
-
-/** A promise with its resolve function, for events a test waits on. */
-function signal<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-/** A protocol that records what happens to it. */
-class Recorder extends Protocol {
-  made = signal();
-  lost = signal<Failure>();
-  chunks: Uint8Array[] = [];
-  received = 0;
-  calls = 0;
-  override connectionMade(): void {
-    this.made.resolve();
-  }
-  override dataReceived(data: Uint8Array): void {
-    this.chunks.push(data.slice());
-    this.received += data.length;
-    this.calls++;
-  }
-  override connectionLost(reason: Failure): void {
-    this.lost.resolve(reason);
-  }
-  bytes(): Uint8Array {
-    const out = new Uint8Array(this.received);
-    let at = 0;
-    for (const c of this.chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
-  }
-}
 
 class Echo extends Recorder {
   override dataReceived(data: Uint8Array): void {

@@ -4,85 +4,13 @@
  * echoed per run, over 127.0.0.1. Prints the median and best time of each
  * and Twixt's throughput as a fraction of raw. Runs on Deno and Bun:
  *
- * `npx deno run -A packages/reactor/bench/tcp_echo_compare.ts [runs]`
- * `npx bun packages/reactor/bench/tcp_echo_compare.ts [runs]`
+ * `npx deno run -A packages/reactor/bench/compare/tcp_echo.ts [runs]`
+ * `npx bun packages/reactor/bench/compare/tcp_echo.ts [runs]`
  *
  * @module
  */
 import process from "node:process";
-import { connect, createServer, type Server, type Socket } from "node:net";
-import { once } from "node:events";
-import {
-  ClientFactory,
-  connectTCP,
-  Factory,
-  listenTCP,
-  Protocol,
-  reactor,
-} from "../mod.ts";
-
-const TOTAL = 8 * 1024 * 1024;
-const CHUNK = new Uint8Array(64 * 1024).fill(120);
-
-class Echo extends Protocol {
-  override dataReceived(data: Uint8Array): void {
-    this.transport.write(data);
-  }
-}
-
-let finish: () => void = () => {};
-
-class Reader extends Protocol {
-  got = 0;
-  override dataReceived(data: Uint8Array): void {
-    this.got += data.length;
-    if (this.got >= TOTAL) finish();
-  }
-}
-
-async function twixtEcho(): Promise<void> {
-  const port = await listenTCP(reactor, 0, Factory.forProtocol(Echo), {
-    interface: "127.0.0.1",
-  });
-  const client = await connectTCP(
-    reactor,
-    "127.0.0.1",
-    port.getHost().port,
-    ClientFactory.forProtocol(Reader) as ClientFactory<Reader>,
-  );
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  for (let sent = 0; sent < TOTAL; sent += CHUNK.length) {
-    client.transport.write(CHUNK);
-  }
-  await done;
-  client.transport.loseConnection();
-  await port.stopListening();
-}
-
-async function rawEcho(): Promise<void> {
-  const server: Server = createServer((s: Socket) => {
-    s.on("data", (d: Uint8Array) => s.write(d));
-    s.on("error", () => {});
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const client = connect(
-    (server.address() as { port: number }).port,
-    "127.0.0.1",
-  );
-  await once(client, "connect");
-  let got = 0;
-  const done = new Promise<void>((resolve) => {
-    client.on("data", (d: Uint8Array) => {
-      got += d.length;
-      if (got >= TOTAL) resolve();
-    });
-  });
-  for (let sent = 0; sent < TOTAL; sent += CHUNK.length) client.write(CHUNK);
-  await done;
-  client.end();
-  server.close();
-}
+import { rawEcho, TOTAL, twixtEcho } from "../_tcp_echo.ts";
 
 const runs = Number(process.argv[2] ?? 40);
 const times = { raw: [] as number[], twixt: [] as number[] };
