@@ -43,16 +43,16 @@ function cancelAGetPage() {
 function cancelAChain() {
   console.log("2. A chain waiting on an inner getPage, cancelled after 0.2");
   const outer = getPage(site);
-  let inner: ReturnType<typeof getPage> | undefined;
   outer.addCallback(() => {
-    inner = getPage(slowPage);
+    const inner = getPage(slowPage);
     inner.addErrback((f: Failure) => {
       console.log(`  The inner Deferred was cancelled too: ${f}`);
       return f;
     });
+    // Cancel the outer Deferred while its chain waits on the inner one.
+    reactor.callLater(0.2, () => outer.cancel());
     return inner;
   });
-  reactor.callLater(0.2, () => outer.cancel());
   return outer.addCallbacks(printContents, cancelled);
 }
 
