@@ -112,16 +112,21 @@ export class Factory<P extends Protocol = Protocol> {
 
   /**
    * Makes a factory of this class (called with `args`) whose `protocol` is
-   * `protocol`.
+   * `protocol`; its type says it builds that class, so that `connectTCP`
+   * and endpoints give a Deferred of it.
    */
-  static forProtocol<F extends Factory<any>, A extends unknown[]>(
+  static forProtocol<
+    F extends Factory<any>,
+    P extends Protocol,
+    A extends unknown[],
+  >(
     this: new (...args: A) => F,
-    protocol: ProtocolClass,
+    protocol: ProtocolClass<P>,
     ...args: A
-  ): F {
+  ): F & Factory<P> {
     const factory = new this(...args);
     factory.protocol = protocol;
-    return factory;
+    return factory as F & Factory<P>;
   }
 
   /** Called by a port or connector that starts using this factory. */

@@ -74,7 +74,7 @@ async function connect<P extends Protocol>(
     reactor,
     "127.0.0.1",
     number,
-    ClientFactory.forProtocol(P) as ClientFactory<P>,
+    ClientFactory.forProtocol(P),
   );
 }
 
@@ -353,7 +353,7 @@ describe("listenTCP and connectTCP", () => {
       r,
       "127.0.0.1",
       port.getHost().port,
-      ClientFactory.forProtocol(Recorder) as ClientFactory<Recorder>,
+      ClientFactory.forProtocol(Recorder),
     );
     assert.equal(r.getDelayedCalls().length, 1);
     const client = await d;
@@ -498,7 +498,7 @@ describe("listenTCP and connectTCP", () => {
       r,
       "127.0.0.1",
       port.getHost().port,
-      ClientFactory.forProtocol(Recorder) as ClientFactory<Recorder>,
+      ClientFactory.forProtocol(Recorder),
     );
     await factory.built[0]!.made.promise;
     r.callWhenRunning(() => r.stop());

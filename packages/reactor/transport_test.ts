@@ -35,7 +35,7 @@ async function pair<S extends Protocol, C extends Protocol>(
     reactor,
     "127.0.0.1",
     port.getHost().port,
-    ClientFactory.forProtocol(C) as ClientFactory<C>,
+    ClientFactory.forProtocol(C),
   );
   return { port, server: await built.promise, client };
 }

@@ -45,7 +45,7 @@ export async function twixtEcho(): Promise<void> {
     reactor,
     "127.0.0.1",
     port.getHost().port,
-    ClientFactory.forProtocol(Reader) as ClientFactory<Reader>,
+    ClientFactory.forProtocol(Reader),
   );
   const done = new Promise<void>((resolve) => (finish = resolve));
   for (let sent = 0; sent < TOTAL; sent += CHUNK.length) {
