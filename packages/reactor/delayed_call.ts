@@ -6,7 +6,7 @@
  */
 
 import type { IDelayedCall } from "@twixt/defer";
-import { type HeapEntry, TimeHeap } from "./_heap.ts";
+import { TimeHeap } from "./_heap.ts";
 import { AlreadyCalled, AlreadyCancelled } from "./errors.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -35,13 +35,13 @@ const CANCELLED = 2;
  * assert.equal(call.active(), false);
  * ```
  */
-export class DelayedCall implements IDelayedCall, HeapEntry {
+export class DelayedCall implements IDelayedCall {
   /** @internal When the call is due, in its clock's seconds. */
   _time: number;
   /** @internal Scheduling order, for calls due at the same time. */
   _seq: number;
-  /** @internal Position in its queue's heap. */
-  _index = -1;
+  /** @internal Marks calls already seen in a walk over the heap. */
+  _mark = 0;
   #fn: AnyFn | undefined;
   #args: unknown[] | undefined;
   #state = PENDING;
@@ -257,14 +257,22 @@ function checkCallLater(delay: number, fn: unknown): void {
  * @internal The pending calls of one clock (the reactor or a `Clock`), in a
  * heap by due time and scheduling order.
  *
+ * Cancelling a call leaves its heap entry in place, and moving one (delay,
+ * reset) adds a new entry: an entry counts only while its call is pending
+ * and due at the entry's time. Stale entries are dropped when they reach
+ * the top, or all at once when they outnumber the live ones, so cancel is
+ * O(1) and the heap stays within twice the pending calls.
+ *
  * It also counts the calls that hold the process open: all of them, except
  * those pending when {@linkcode TimedCalls.release} was last called.
  */
 export class TimedCalls {
   readonly #heap = new TimeHeap<DelayedCall>();
+  #pending = 0;
   #nextSeq = 0;
   #releasedBefore = 0;
   #held = 0;
+  #walk = 0;
   readonly #seconds: () => number;
   readonly #onEarliest: (() => void) | undefined;
   readonly #onHeld: (() => void) | undefined;
@@ -293,7 +301,7 @@ export class TimedCalls {
 
   /** How many calls are pending. */
   get size(): number {
-    return this.#heap.size;
+    return this.#pending;
   }
 
   /** How many pending calls hold the process open. */
@@ -308,7 +316,12 @@ export class TimedCalls {
 
   /** The earliest pending call. */
   peek(): DelayedCall | undefined {
-    return this.#heap.peek();
+    const heap = this.#heap;
+    for (;;) {
+      const call = heap.peek();
+      if (call === undefined || isLive(call, heap.peekTime())) return call;
+      heap.pop();
+    }
   }
 
   /**
@@ -330,9 +343,9 @@ export class TimedCalls {
       fn as AnyFn,
       args,
     );
-    this.#heap.push(call);
+    this.#pending++;
     if (this.#held++ === 0) this.#onHeld?.();
-    if (call._index === 0) this.#onEarliest?.();
+    this.#enter(call);
     return call;
   }
 
@@ -341,7 +354,7 @@ export class TimedCalls {
    * scheduled before `seqLimit`; the caller runs it with `_invoke`.
    */
   takeDue(now: number, seqLimit: number = Infinity): DelayedCall | undefined {
-    const call = this.#heap.peek();
+    const call = this.peek();
     if (call === undefined || call._time > now || call._seq >= seqLimit) {
       return undefined;
     }
@@ -360,25 +373,58 @@ export class TimedCalls {
 
   /** The pending calls, earliest first. */
   calls(): DelayedCall[] {
-    return this.#heap.toArray().sort((a, b) =>
-      a._time - b._time || a._seq - b._seq
-    );
+    const out: DelayedCall[] = [];
+    const walk = ++this.#walk;
+    this.#heap.forEach((call, time) => {
+      if (isLive(call, time) && call._mark !== walk) {
+        call._mark = walk;
+        out.push(call);
+      }
+    });
+    return out.sort((a, b) => a._time - b._time || a._seq - b._seq);
   }
 
-  /** @internal A pending call was cancelled. */
+  /** @internal A pending call was cancelled (its entry goes stale). */
   _remove(call: DelayedCall): void {
-    if (this.#heap.remove(call)) this.#left(call);
+    this.#left(call);
+    this.#compact();
   }
 
-  /** @internal A pending call's time changed. */
+  /** @internal A pending call's time changed: it gets a new entry. */
   _moved(call: DelayedCall): void {
-    this.#heap.update(call);
-    if (call._index === 0) this.#onEarliest?.();
+    this.#enter(call);
+    this.#compact();
+  }
+
+  #enter(call: DelayedCall): void {
+    const heap = this.#heap;
+    heap.push(call._time, call._seq, call);
+    if (heap.peek() === call && this.#onEarliest) this.#onEarliest();
   }
 
   #left(call: DelayedCall): void {
+    this.#pending--;
     if (call._seq >= this.#releasedBefore && --this.#held === 0) {
       this.#onHeld?.();
     }
   }
+
+  // Drops the stale entries once they outnumber the live ones.
+  #compact(): void {
+    const heap = this.#heap;
+    if (heap.size < 64 || heap.size < 2 * this.#pending) return;
+    const walk = ++this.#walk;
+    heap.rebuild((call, time) => {
+      if (!isLive(call, time) || call._mark === walk) return false;
+      call._mark = walk;
+      return true;
+    });
+  }
+}
+
+// Whether a heap entry at `time` stands for `call`: the call is pending
+// and due then. (A call moved away and back has two such entries; the
+// first to come out runs it, and the other is then stale.)
+function isLive(call: DelayedCall, time: number): boolean {
+  return call._time === time && call.active();
 }
