@@ -196,7 +196,7 @@ async function denoLeg(): Promise<Tally> {
     ], { timeout: TIMEOUT });
     const out = stripAnsi(r.output);
     const summary = /^(ok|FAILED) \| .*$/m.exec(out)?.[0]
-      .replace(/\s*\([\d.]+m?s\)$/, "");
+      .replace(/\s*\((\d+m)?[\d.]+m?s\)$/, "");
     const c = existsSync(junit)
       ? countJunit(readFileSync(junit, "utf8"))
       : { passed: 0, failed: 0, skipped: 0, topFailed: 0 };
