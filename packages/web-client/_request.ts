@@ -28,12 +28,13 @@ import {
   SchemeNotSupported,
 } from "./errors.ts";
 import type { Body, ClientOptions } from "./options.ts";
+import { decode } from "./_charset.ts";
 
 /** A checked request, ready to send. */
 export interface Spec {
   url: string;
   method: string;
-  headers: Headers;
+  headers: Headers | undefined;
   body: Body | undefined;
   followRedirect: boolean;
   redirectLimit: number;
@@ -88,15 +89,18 @@ export function makeSpec(
   if (FORBIDDEN.has(m.toUpperCase())) {
     throw new TypeError(`Cannot send a ${m} request with fetch`);
   }
-  let h: Headers;
+  let h: Headers | undefined;
   try {
-    h = new Headers(headers as HeadersInit | undefined);
+    // No Headers object when there are none: fetch is quicker without.
+    if (headers !== undefined || opts.agent !== undefined) {
+      h = new Headers(headers as HeadersInit | undefined);
+    }
   } catch (e) {
     throw new TypeError(`Cannot send these headers: ${(e as Error).message}`, {
       cause: e,
     });
   }
-  if (opts.agent !== undefined) h.set("user-agent", opts.agent);
+  if (opts.agent !== undefined) h!.set("user-agent", opts.agent);
   if (body !== undefined) {
     if (typeof body !== "string" && !(body instanceof Uint8Array)) {
       throw new TypeError(
@@ -252,49 +256,69 @@ export class Exchange {
    * Credentials are not sent on to another origin. Resolves with the first
    * response that is not followed.
    */
-  async respond(): Promise<Response> {
+  respond(): Promise<Response> {
     const spec = this.spec;
-    let method = spec.method;
-    let headers = spec.headers;
-    let body = spec.body;
-    for (let redirects = 0;; redirects++) {
-      const res = await this.#send(method, headers, body);
-      const status = res.status;
-      if (!spec.followRedirect || !REDIRECTS.has(status)) return res;
+    return this.#follow(spec.method, spec.headers, spec.body, 0);
+  }
+
+  // The common case, a response that is not a redirect to follow, takes
+  // no step of its own: this is the hot path of every request.
+  #follow(
+    method: string,
+    headers: Headers | undefined,
+    body: Body | undefined,
+    redirects: number,
+  ): Promise<Response> {
+    return this.#send(method, headers, body).then((res) => {
+      if (!this.spec.followRedirect || !REDIRECTS.has(res.status)) return res;
       const location = res.headers.get("location");
       if (location === null) return res;
-      const next = this.#resolve(location, res);
-      if (redirects >= spec.redirectLimit) {
-        throw new InfiniteRedirection(
-          status,
-          next.href,
-          spec.redirectLimit,
-          res.statusText,
-          await this.errorBody(res),
-          this.url,
-        );
-      }
-      discard(res);
-      if (next.protocol !== "http:" && next.protocol !== "https:") {
-        throw new SchemeNotSupported(next.href, "follow a redirect to");
-      }
-      const toGet = (status === 303 && method !== "GET" && method !== "HEAD") ||
-        ((status === 301 || status === 302) && method === "POST");
-      const crossOrigin = new URL(this.url).origin !== next.origin;
-      if (toGet || crossOrigin) {
-        headers = new Headers(headers);
-        const drop = [
-          ...(toGet ? BODY_HEADERS : []),
-          ...(crossOrigin ? SENSITIVE_HEADERS : []),
-        ];
-        for (const name of drop) headers.delete(name);
-      }
-      if (toGet) {
-        method = "GET";
-        body = undefined;
-      }
-      this.url = next.href;
+      return this.#redirect(res, location, method, headers, body, redirects);
+    });
+  }
+
+  async #redirect(
+    res: Response,
+    location: string,
+    method: string,
+    headers: Headers | undefined,
+    body: Body | undefined,
+    redirects: number,
+  ): Promise<Response> {
+    const status = res.status;
+    const limit = this.spec.redirectLimit;
+    const next = this.#resolve(location, res);
+    if (redirects >= limit) {
+      throw new InfiniteRedirection(
+        status,
+        next.href,
+        limit,
+        res.statusText,
+        await this.errorBody(res),
+        this.url,
+      );
     }
+    discard(res);
+    if (next.protocol !== "http:" && next.protocol !== "https:") {
+      throw new SchemeNotSupported(next.href, "follow a redirect to");
+    }
+    const toGet = (status === 303 && method !== "GET" && method !== "HEAD") ||
+      ((status === 301 || status === 302) && method === "POST");
+    const crossOrigin = new URL(this.url).origin !== next.origin;
+    if (headers !== undefined && (toGet || crossOrigin)) {
+      headers = new Headers(headers);
+      const drop = [
+        ...(toGet ? BODY_HEADERS : []),
+        ...(crossOrigin ? SENSITIVE_HEADERS : []),
+      ];
+      for (const name of drop) headers.delete(name);
+    }
+    if (toGet) {
+      method = "GET";
+      body = undefined;
+    }
+    this.url = next.href;
+    return this.#follow(method, headers, body, redirects + 1);
   }
 
   /**
@@ -302,8 +326,13 @@ export class Exchange {
    * a status it does not want: `HTTPError` for 400 and above,
    * `PageRedirect` for a 3xx that was not followed.
    */
-  async page(): Promise<Response> {
-    const res = await this.respond();
+  page(): Promise<Response> {
+    return this.respond().then((res) =>
+      res.status < 300 ? res : this.#unwanted(res)
+    );
+  }
+
+  async #unwanted(res: Response): Promise<never> {
     const status = res.status;
     if (status >= 400) {
       throw new HTTPError(
@@ -313,17 +342,14 @@ export class Exchange {
         this.url,
       );
     }
-    if (status >= 300) {
-      const location = res.headers.get("location");
-      throw new PageRedirect(
-        status,
-        location === null ? "" : this.#resolve(location, res).href,
-        res.statusText,
-        await this.errorBody(res),
-        this.url,
-      );
-    }
-    return res;
+    const location = res.headers.get("location");
+    throw new PageRedirect(
+      status,
+      location === null ? "" : this.#resolve(location, res).href,
+      res.statusText,
+      await this.errorBody(res),
+      this.url,
+    );
   }
 
   /**
@@ -353,24 +379,36 @@ export class Exchange {
   }
 
   /** The whole body, with the limits and errors of {@linkcode Exchange.stream}. */
-  async bytes(res: Response): Promise<Uint8Array> {
-    const max = this.spec.maxBytes;
-    const length = max === undefined ? undefined : bodyLength(res);
-    // With no limit, or a length known to be within it, the runtime's own
-    // arrayBuffer() reads the body in one go, faster than a chunk loop in
-    // JavaScript (abort still stops it); otherwise count chunk by chunk.
-    if (max === undefined || (length !== undefined && length <= max)) {
-      try {
-        return new Uint8Array(await res.arrayBuffer());
-      } catch (e) {
-        if (this.#aborted) throw e;
-        throw new ResponseFailed(this.url, e);
-      }
+  bytes(res: Response): Promise<Uint8Array> {
+    if (this.#readsWhole(res)) {
+      return res.arrayBuffer().then((b) => new Uint8Array(b), this.#bodyFailed);
     }
     const chunks: Uint8Array[] = [];
-    await this.stream(res, (c) => chunks.push(c));
-    return concat(chunks);
+    return this.stream(res, (c) => chunks.push(c)).then(() => concat(chunks));
   }
+
+  /** The whole body as text, decoded by `decoder` (see {@linkcode Exchange.bytes}). */
+  text(res: Response, decoder: TextDecoder): Promise<string> {
+    if (decoder.encoding === "utf-8" && this.#readsWhole(res)) {
+      return res.text().then(undefined, this.#bodyFailed);
+    }
+    return this.bytes(res).then((b) => decode(decoder, b));
+  }
+
+  // With no limit, or a length known to be within it, the runtime reads
+  // the body in one go (arrayBuffer, text), faster than a chunk loop in
+  // JavaScript; abort still stops it. Otherwise chunks are counted.
+  #readsWhole(res: Response): boolean {
+    const max = this.spec.maxBytes;
+    if (max === undefined) return true;
+    const length = bodyLength(res);
+    return length !== undefined && length <= max;
+  }
+
+  #bodyFailed = (e: unknown): never => {
+    if (this.#aborted) throw e;
+    throw new ResponseFailed(this.url, e);
+  };
 
   /**
    * The body of a response that is itself the error, read up to `maxBytes`
@@ -390,20 +428,25 @@ export class Exchange {
     return concat(chunks);
   }
 
-  async #send(
+  #send(
     method: string,
-    headers: Headers,
+    headers: Headers | undefined,
     body: Body | undefined,
   ): Promise<Response> {
+    const init: RequestInit = {
+      method,
+      redirect: "manual",
+      signal: this.#controller.signal,
+    };
+    if (headers !== undefined) init.headers = headers;
+    if (body !== undefined) init.body = body as BodyInit;
+    let sent: Promise<Response>;
     try {
-      return await fetch(this.url, {
-        method,
-        headers,
-        body: (body ?? null) as BodyInit | null,
-        redirect: "manual",
-        signal: this.#controller.signal,
-      });
+      sent = fetch(this.url, init);
     } catch (e) {
+      sent = Promise.reject(e);
+    }
+    return sent.then(undefined, (e: unknown) => {
       if (this.#aborted) throw e;
       if (isRefused(e)) {
         const u = new URL(this.url);
@@ -411,7 +454,7 @@ export class Exchange {
         throw new ConnectionRefusedError(u.hostname, port, { cause: e });
       }
       throw new ResponseNeverReceived(this.url, e);
-    }
+    });
   }
 
   // Calls `each` with every chunk and the running total; `each` returning
@@ -433,8 +476,7 @@ export class Exchange {
         try {
           step = await reader.read();
         } catch (e) {
-          if (this.#aborted) throw e;
-          throw new ResponseFailed(this.url, e);
+          return this.#bodyFailed(e);
         }
         if (step.done) {
           finished = true;

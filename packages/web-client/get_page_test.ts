@@ -12,7 +12,7 @@ import {
   ResponseNeverReceived,
   SchemeNotSupported,
 } from "./mod.ts";
-import { decodeText } from "./get_page.ts";
+import { decodeText } from "./_charset.ts";
 import {
   BIG_SIZE,
   BINARY,

@@ -1,14 +1,19 @@
 /**
  * getPage against raw fetch on any of the three runtimes, in the same run,
  * on a local node:http server: 2000 requests one after another, and 2000
- * with 50 in flight at a time. Rounds alternate fetch and getPage so that a
- * busy machine slows both alike; the table gives the median round.
+ * with 50 in flight at a time. Each fetch reads its body as text, as getPage
+ * does. Rounds alternate fetch and getPage so that a busy machine slows both
+ * alike; the table gives the median round, in wall time and in CPU time of
+ * the process (the server runs in it too, the same for both; CPU time is
+ * the steadier measure on a shared machine).
  *
  * Run:
  * - Deno: `npx deno run -A packages/web-client/bench/compare.ts`
  * - Bun: `npx bun packages/web-client/bench/compare.ts`
  * - Node: `npx esbuild packages/web-client/bench/compare.ts --bundle --platform=node
  *   --format=esm --outfile=/tmp/compare.mjs && node /tmp/compare.mjs`
+ *
+ * `ROUNDS=n` sets the number of rounds (default 7).
  *
  * @module
  */
@@ -32,13 +37,23 @@ const url = `http://127.0.0.1:${port}/`;
 const fetchText = async (): Promise<string> => (await fetch(url)).text();
 const getPageText = (): Promise<string> => getPage(url).asPromise();
 
-async function sequential(get: () => Promise<string>): Promise<number> {
+type Sample = { wall: number; cpu: number };
+
+/** Wall and CPU milliseconds that `work` took. */
+async function measure(work: () => Promise<unknown>): Promise<Sample> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let i = 0; i < TOTAL; i++) await get();
-  return performance.now() - t0;
+  await work();
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  return { wall, cpu: (cpu.user + cpu.system) / 1000 };
 }
 
-async function concurrent(get: () => Promise<string>): Promise<number> {
+async function sequential(get: () => Promise<string>): Promise<void> {
+  for (let i = 0; i < TOTAL; i++) await get();
+}
+
+async function concurrent(get: () => Promise<string>): Promise<void> {
   let started = 0;
   const worker = async (): Promise<void> => {
     while (started < TOTAL) {
@@ -46,13 +61,12 @@ async function concurrent(get: () => Promise<string>): Promise<number> {
       await get();
     }
   };
-  const t0 = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return performance.now() - t0;
 }
 
 const median = (xs: number[]): number =>
   [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const ms = (x: number): string => `${x.toFixed(0)} ms`;
 const v = process.versions as Record<string, string | undefined>;
 const runtime = v["bun"]
   ? `Bun ${v["bun"]}`
@@ -60,38 +74,37 @@ const runtime = v["bun"]
   ? `Deno ${v["deno"]}`
   : `Node ${v["node"]}`;
 
+const scenarios: [string, (get: () => Promise<string>) => Promise<void>][] = [
+  ["2000 sequential", sequential],
+  ["2000 at 50 concurrency", concurrent],
+];
 const rows: string[] = [];
-for (
-  const [name, run] of [["2000 sequential", sequential], [
-    "2000 at 50 concurrency",
-    concurrent,
-  ]] as const
-) {
+for (const [name, run] of scenarios) {
   await run(fetchText); // warm up both paths and the connection pool
   await run(getPageText);
-  const f: number[] = [];
-  const g: number[] = [];
+  const f: Sample[] = [];
+  const g: Sample[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    if (i % 2) {
-      g.push(await run(getPageText));
-      f.push(await run(fetchText));
-    } else {
-      f.push(await run(fetchText));
-      g.push(await run(getPageText));
+    const order = i % 2 ? [getPageText, fetchText] : [fetchText, getPageText];
+    for (const get of order) {
+      (get === fetchText ? f : g).push(await measure(() => run(get)));
     }
   }
-  const fm = median(f);
-  const gm = median(g);
+  const fw = median(f.map((s) => s.wall));
+  const gw = median(g.map((s) => s.wall));
+  const fc = median(f.map((s) => s.cpu));
+  const gc = median(g.map((s) => s.cpu));
   rows.push(
-    `| ${runtime} | ${name} | ${fm.toFixed(0)} ms | ${gm.toFixed(0)} ms | ${
-      (gm / fm).toFixed(2)
-    }× |`,
+    `| ${runtime} | ${name} | ${ms(fw)} | ${ms(gw)} | ${
+      (gw / fw).toFixed(2)
+    }× | ` +
+      `${ms(fc)} | ${ms(gc)} | ${(gc / fc).toFixed(2)}× |`,
   );
 }
 console.log(
-  "| runtime | requests | fetch (median) | getPage (median) | getPage / fetch |",
+  "| runtime | requests | fetch wall | getPage wall | ratio | fetch CPU | getPage CPU | ratio |",
 );
-console.log("| --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const r of rows) console.log(r);
 
 server.close();
