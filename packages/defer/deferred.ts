@@ -44,18 +44,30 @@ export function passthru<T>(x: T): T {
 }
 
 // Marks the entry that hands a Deferred's result on to the Deferred that
-// waits on it (Twisted's _CONTINUE); its "args" slot holds the waiter.
+// waits on it (Twisted's _CONTINUE); the entry's errback slot holds the
+// waiter.
 const CONTINUE: AnyFn = () => undefined;
 
-// Bits of #state.
+// #state packs, to keep a Deferred small: three flags, the form of the
+// callback chain (KIND bits), and the pause count in the bits above.
 const CALLED = 1;
 const RUNNING = 2;
 const SUPPRESS = 4;
-
-// Callback entries are stored flat, four slots each (callback, its args,
-// errback, its args), so adding one allocates nothing but the slots; a
-// Deferred with no callbacks shares this empty list.
-const NONE: unknown[] = [];
+// The chain is stored in #chain in the cheapest form that holds it: nothing;
+// one entry whose other side passes the result through, as the function
+// alone (CALLBACK, ERRBACK), one function for both sides (BOTH), or a
+// continuation to a waiting Deferred (the waiter alone, CONTINUED); else
+// an ARRAY [head, callback, errback, callback, errback, ...] whose first
+// slot is the index of the next entry to run.
+const KIND = 7 << 3;
+const EMPTY = 0;
+const CALLBACK = 1 << 3;
+const ERRBACK = 2 << 3;
+const BOTH = 3 << 3;
+const CONTINUED = 4 << 3;
+const ARRAY = 5 << 3;
+// One pause(); a state at or above it is paused.
+const PAUSE = 1 << 6;
 
 /**
  * A result that is not there yet: Twisted's `Deferred`, with its callback
@@ -94,10 +106,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * the Deferred being waited on while the chain is paused on it.
    */
   result: unknown = undefined;
-  #callbacks: unknown[] = NONE;
-  #head = 0;
   #state = 0;
-  #paused = 0;
+  #chain: unknown = undefined;
   // deno-lint-ignore no-explicit-any
   #canceller: ((d: Deferred<any>) => void) | undefined;
   #debug: DebugInfo | undefined = undefined;
@@ -125,9 +135,13 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     return (this.#state & CALLED) !== 0;
   }
 
-  /** How many {@linkcode Deferred.pause} calls are not yet matched by `unpause`. */
+  /**
+   * How many {@linkcode Deferred.pause} calls are not yet matched by
+   * `unpause`, plus one while the chain waits on another Deferred (as in
+   * Twisted).
+   */
   get paused(): number {
-    return this.#paused;
+    return this.#state >>> 6;
   }
 
   /**
@@ -166,10 +180,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       throw new TypeError("Cannot add an errback that is not a function");
     }
     this.#add(
-      callback,
-      opts?.callbackArgs,
-      errback ?? passthru,
-      opts?.errbackArgs,
+      withArgs(callback, opts?.callbackArgs),
+      withArgs(errback ?? passthru, opts?.errbackArgs),
     );
     return this as unknown as Deferred<Exclude<R | E, Failure>>;
   }
@@ -195,7 +207,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     if (typeof callback !== "function") {
       throw new TypeError("Cannot add a callback that is not a function");
     }
-    this.#add(callback, args.length ? args : undefined, passthru, undefined);
+    this.#add(withArgs(callback, args), passthru);
     return this as unknown as Deferred<Exclude<R, Failure>>;
   }
 
@@ -221,7 +233,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     if (typeof errback !== "function") {
       throw new TypeError("Cannot add an errback that is not a function");
     }
-    this.#add(passthru, undefined, errback, args.length ? args : undefined);
+    this.#add(passthru, withArgs(errback, args));
     return this as unknown as Deferred<T | Exclude<R, Failure>>;
   }
 
@@ -249,8 +261,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     if (typeof fn !== "function") {
       throw new TypeError("Cannot add a callback that is not a function");
     }
-    const a = args.length ? args : undefined;
-    this.#add(fn, a, fn, a);
+    const both = withArgs(fn, args);
+    this.#add(both, both);
     return this as unknown as Deferred<Exclude<R, Failure>>;
   }
 
@@ -299,8 +311,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       timedOut = true;
       this.cancel();
     });
-    this.#add(convert, undefined, convert, undefined);
-    this.#add(stopTimer, undefined, stopTimer, undefined);
+    this.#add(convert, convert);
+    this.#add(stopTimer, stopTimer);
     return this;
 
     function convert(value: unknown): unknown {
@@ -345,11 +357,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       (r: T) => {
         d.callback(r);
       },
-      undefined,
       (f: Failure) => {
         d.errback(f);
       },
-      undefined,
     );
     return this as unknown as Deferred<void>;
   }
@@ -426,7 +436,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * ```
    */
   pause(): void {
-    this.#paused++;
+    this.#state += PAUSE;
   }
 
   /**
@@ -434,9 +444,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * there, the chain runs on. An unmatched call does nothing.
    */
   unpause(): void {
-    if (this.#paused === 0) return;
-    if (--this.#paused !== 0) return;
-    if (this.#state & CALLED) this.#run();
+    if (this.#state < PAUSE) return;
+    this.#state -= PAUSE;
+    if (this.#state < PAUSE && (this.#state & CALLED)) this.#run();
   }
 
   /**
@@ -518,9 +528,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   asPromise(): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const r = this.result;
+      // Fired, and the chain has run to its end: not paused or waiting,
+      // not in one of its own callbacks, no callback left.
+      const state = this.#state;
       if (
-        (this.#state & CALLED) && this.#paused === 0 &&
-        !(r instanceof Deferred) && this.#head === this.#callbacks.length
+        (state & CALLED) && state < PAUSE && (state & (KIND | RUNNING)) === 0
       ) {
         if (r instanceof Failure) {
           if (this.#debug) this.#debug.failResult = undefined;
@@ -534,11 +546,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         (v: T) => {
           resolve(v);
         },
-        undefined,
         (f: Failure) => {
           reject(f.value);
         },
-        undefined,
       );
     });
   }
@@ -588,13 +598,45 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     return `Deferred { current result: ${String(this.result)} }`;
   }
 
-  #add(cb: AnyFn, cbArgs: unknown, eb: AnyFn, ebArgs: unknown): void {
-    if (this.#callbacks === NONE) {
-      this.#callbacks = [cb, cbArgs, eb, ebArgs];
-    } else {
-      this.#callbacks.push(cb, cbArgs, eb, ebArgs);
-    }
+  #add(callback: AnyFn, errback: AnyFn): void {
+    this.#push(callback, errback);
     if (this.#state & CALLED) this.#run();
+  }
+
+  // Appends an entry to the chain; for a continuation, `errback` is the
+  // waiting Deferred.
+  #push(callback: AnyFn, errback: unknown): void {
+    const state = this.#state;
+    const kind = state & KIND;
+    if (kind === ARRAY) {
+      (this.#chain as unknown[]).push(callback, errback);
+      return;
+    }
+    if (kind === EMPTY) {
+      let single = EMPTY;
+      if (errback === passthru) single = CALLBACK;
+      else if (callback === passthru) single = ERRBACK;
+      else if (callback === errback) single = BOTH;
+      else if (callback === CONTINUE) single = CONTINUED;
+      if (single !== EMPTY) {
+        this.#chain = single === CALLBACK || single === BOTH
+          ? callback
+          : errback;
+        this.#state = state | single;
+        return;
+      }
+      this.#chain = [1, callback, errback];
+    } else {
+      const stored = this.#chain;
+      this.#chain = [
+        1,
+        callbackOf(kind, stored),
+        errbackOf(kind, stored),
+        callback,
+        errback,
+      ];
+    }
+    this.#state = (state & ~KIND) | ARRAY;
   }
 
   #start(result: unknown): void {
@@ -624,118 +666,145 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * unfired Deferred, this one pauses and leaves a CONTINUE entry on the
    * other; when the other fires, the loop meets that entry, hands the
    * result over and moves on to the waiting Deferred, keeping the
-   * Deferreds it came through in `parents` instead of on the call stack.
+   * Deferreds it came through in `parents` instead of on the call stack,
+   * to finish their chains after.
    */
   #run(): void {
     if (this.#state & RUNNING) return;
     let current = this as Deferred<unknown>;
     let parents: Deferred<unknown>[] | undefined;
     for (;;) {
-      if (current.#paused !== 0) {
-        // This one waits (Twisted stops the whole loop here, stranding the
-        // rest of the Deferred that handed its result on).
-        if (parents === undefined || parents.length === 0) return;
+      const waiter = current.#runOwn();
+      if (waiter !== undefined) {
+        (parents ??= []).push(current);
+        current = waiter;
+      } else if (parents === undefined || parents.length === 0) {
+        return;
+      } else {
         current = parents.pop()!;
-        continue;
       }
-      let handedOn = false;
-      const cbs = current.#callbacks;
-      while (current.#head < cbs.length) {
-        const i = current.#head;
-        current.#head = i + 4;
-        let result = current.result;
-        const failed = result instanceof Failure;
-        const fn = (failed ? cbs[i + 2] : cbs[i]) as AnyFn;
-        if (fn === passthru) continue;
-        const args = failed ? cbs[i + 3] : cbs[i + 1];
-        if (fn === CONTINUE) {
-          const waiter = args as Deferred<unknown>;
-          waiter.result = result;
-          current.result = undefined;
-          waiter.#paused--;
-          (parents ??= []).push(current);
-          current = waiter;
-          handedOn = true;
-          break;
-        }
-        current.#state |= RUNNING;
-        try {
-          result = args === undefined
-            ? fn(result)
-            : fn(result, ...(args as unknown[]));
-        } catch (e) {
-          result = e instanceof Failure ? e : new Failure(e);
-        }
-        current.#state &= ~RUNNING;
-        if (
-          result !== null &&
-          (typeof result === "object" || typeof result === "function") &&
-          !(result instanceof Failure)
-        ) {
-          if (!(result instanceof Deferred)) {
-            let then: unknown;
-            try {
-              then = (result as PromiseLike<unknown>).then;
-            } catch (e) {
-              current.result = new Failure(e);
-              continue;
-            }
-            if (typeof then !== "function") {
-              current.result = result;
-              continue;
-            }
-            result = fromThenable(
-              result as PromiseLike<unknown>,
-              then as PromiseLike<unknown>["then"],
-            );
-          }
-          const inner = result as Deferred<unknown>;
-          if (inner === current) {
-            current.result = new Failure(
-              new TypeError(
-                "Cannot chain a Deferred to itself: a callback returned the Deferred it was added to",
-              ),
-            );
-            continue;
-          }
-          if (
-            !(inner.#state & CALLED) || inner.#paused !== 0 ||
-            inner.result instanceof Deferred
-          ) {
-            // No result yet: wait for it.
-            current.result = inner;
-            current.#paused++;
-            if (inner.#callbacks === NONE) {
-              inner.#callbacks = [CONTINUE, current, CONTINUE, current];
-            } else {
-              inner.#callbacks.push(CONTINUE, current, CONTINUE, current);
-            }
-            break;
-          }
-          // The inner Deferred has its result: take it and go on.
-          result = inner.result;
-          inner.result = undefined;
-          if (inner.#debug) inner.#debug.failResult = undefined;
-        }
-        current.result = result;
-      }
-      if (handedOn) continue;
-      if (current.#head === current.#callbacks.length) {
-        current.#callbacks = NONE;
-        current.#head = 0;
-      }
-      // Remember a Failure the chain ended on, for unhandled-error reports.
-      if (current.result instanceof Failure) {
-        (current.#debug ??= _watch(current)).failResult = _detachedFailure(
-          current.result,
-        );
-      } else if (current.#debug !== undefined) {
-        current.#debug.failResult = undefined;
-      }
-      if (parents === undefined || parents.length === 0) return;
-      current = parents.pop()!;
     }
   }
+
+  // Runs this Deferred's own chain until it ends, pauses, or hands the
+  // result to a waiting Deferred, which it returns.
+  #runOwn(): Deferred<unknown> | undefined {
+    // Unpaused (below PAUSE) and with an entry left (some KIND).
+    while (this.#state < PAUSE && (this.#state & KIND) !== EMPTY) {
+      const kind = this.#state & KIND;
+      let callback: unknown;
+      let errback: unknown;
+      if (kind === ARRAY) {
+        const entries = this.#chain as unknown[];
+        const head = entries[0] as number;
+        callback = entries[head];
+        errback = entries[head + 1];
+        if (head + 2 < entries.length) {
+          entries[0] = head + 2;
+        } else {
+          this.#chain = undefined;
+          this.#state &= ~KIND;
+        }
+      } else {
+        callback = callbackOf(kind, this.#chain);
+        errback = errbackOf(kind, this.#chain);
+        this.#chain = undefined;
+        this.#state &= ~KIND;
+      }
+      if (callback === CONTINUE) {
+        // Give the waiting Deferred this result; this chain goes on with
+        // undefined once the waiter's has run.
+        const waiter = errback as Deferred<unknown>;
+        waiter.result = this.result;
+        this.result = undefined;
+        if (this.#debug) this.#debug.failResult = undefined;
+        waiter.#state -= PAUSE;
+        return waiter;
+      }
+      const fn = (this.result instanceof Failure ? errback : callback) as AnyFn;
+      if (fn === passthru) continue;
+      let result: unknown;
+      this.#state |= RUNNING;
+      try {
+        result = fn(this.result);
+      } catch (e) {
+        result = e instanceof Failure ? e : new Failure(e);
+      }
+      this.#state &= ~RUNNING;
+      if (
+        result !== null &&
+        (typeof result === "object" || typeof result === "function") &&
+        !(result instanceof Failure)
+      ) {
+        if (!(result instanceof Deferred)) {
+          let then: unknown;
+          try {
+            then = (result as PromiseLike<unknown>).then;
+          } catch (e) {
+            this.result = new Failure(e);
+            continue;
+          }
+          if (typeof then !== "function") {
+            this.result = result;
+            continue;
+          }
+          result = fromThenable(
+            result as PromiseLike<unknown>,
+            then as PromiseLike<unknown>["then"],
+          );
+        }
+        const inner = result as Deferred<unknown>;
+        if (inner === this) {
+          this.result = new Failure(
+            new TypeError(
+              "Cannot chain a Deferred to itself: a callback returned the Deferred it was added to",
+            ),
+          );
+          continue;
+        }
+        if (
+          !(inner.#state & CALLED) || inner.#state >= PAUSE ||
+          inner.result instanceof Deferred
+        ) {
+          // No result yet: wait for it.
+          this.result = inner;
+          this.#state += PAUSE;
+          inner.#push(CONTINUE, this);
+          break;
+        }
+        // The inner Deferred has its result: take it and go on.
+        result = inner.result;
+        inner.result = undefined;
+        if (inner.#debug) inner.#debug.failResult = undefined;
+      }
+      this.result = result;
+    }
+    // Remember a Failure the chain stopped on, for unhandled-error reports.
+    if (this.result instanceof Failure) {
+      (this.#debug ??= _watch(this)).failResult = _detachedFailure(
+        this.result,
+      );
+    } else if (this.#debug !== undefined) {
+      this.#debug.failResult = undefined;
+    }
+    return undefined;
+  }
+}
+
+// The two sides of an entry stored in a single-entry form.
+function callbackOf(kind: number, stored: unknown): unknown {
+  return kind === ERRBACK ? passthru : kind === CONTINUED ? CONTINUE : stored;
+}
+function errbackOf(kind: number, stored: unknown): unknown {
+  return kind === CALLBACK ? passthru : stored;
+}
+
+// `fn` with extra arguments passed after the result, as Twisted's
+// callbackArgs; entries hold one function per side, so the arguments go in
+// a closure, made only when there are any.
+function withArgs(fn: AnyFn, args: unknown[] | undefined): AnyFn {
+  if (args === undefined || args.length === 0) return fn;
+  return (result: unknown) => fn(result, ...args);
 }
 
 // A Deferred for a thenable, made as robust as Promise resolution: only the
