@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { type AddressInfo, createServer } from "node:net";
+import { once } from "node:events";
 import { type Failure, setFailureLogger, TimeoutError } from "@twixt/defer";
 import { flushLoggedErrors } from "@twixt/defer/testing";
 import { Clock } from "./clock.ts";
@@ -382,6 +384,25 @@ describe("listenTCP and connectTCP", () => {
     );
     assert.deepEqual(lines, ["a".repeat(100)]);
     await port.stopListening();
+  });
+
+  it("reports ConnectionLost when the other side resets the connection", async () => {
+    // A raw server that answers the first data with a reset (RST).
+    const server = createServer((s) =>
+      s.once("data", () => s.resetAndDestroy())
+    );
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const client = await connect(
+      (server.address() as AddressInfo).port,
+      Recorder,
+    );
+    client.transport.write("hello?");
+    const reason = await client.lost.promise;
+    assert.ok(reason.check(ConnectionLost), reason.getErrorMessage());
+    assert.equal(reason.check(ConnectionAborted), null);
+    server.close();
+    await once(server, "close");
   });
 
   it("abortConnection drops unsent data and reports ConnectionAborted", async () => {
