@@ -179,9 +179,13 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     if (errback != null && typeof errback !== "function") {
       throw new TypeError("Cannot add an errback that is not a function");
     }
+    const callbackArgs = opts?.callbackArgs;
+    const errbackArgs = opts?.errbackArgs;
     this.#add(
-      withArgs(callback, opts?.callbackArgs),
-      withArgs(errback ?? passthru, opts?.errbackArgs),
+      callbackArgs?.length ? withArgs(callback, callbackArgs) : callback,
+      errbackArgs?.length
+        ? withArgs(errback ?? passthru, errbackArgs)
+        : errback ?? passthru,
     );
     return this as unknown as Deferred<Exclude<R | E, Failure>>;
   }
@@ -207,7 +211,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     if (typeof callback !== "function") {
       throw new TypeError("Cannot add a callback that is not a function");
     }
-    this.#add(withArgs(callback, args), passthru);
+    this.#add(
+      args.length === 0 ? callback : withArgs(callback, args),
+      passthru,
+    );
     return this as unknown as Deferred<Exclude<R, Failure>>;
   }
 
@@ -233,7 +240,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     if (typeof errback !== "function") {
       throw new TypeError("Cannot add an errback that is not a function");
     }
-    this.#add(passthru, withArgs(errback, args));
+    this.#add(passthru, args.length === 0 ? errback : withArgs(errback, args));
     return this as unknown as Deferred<T | Exclude<R, Failure>>;
   }
 
@@ -261,7 +268,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     if (typeof fn !== "function") {
       throw new TypeError("Cannot add a callback that is not a function");
     }
-    const both = withArgs(fn, args);
+    const both = args.length === 0 ? fn : withArgs(fn, args);
     this.#add(both, both);
     return this as unknown as Deferred<Exclude<R, Failure>>;
   }
@@ -732,52 +739,14 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       }
       this.#state &= ~RUNNING;
       if (
-        result !== null &&
-        (typeof result === "object" || typeof result === "function") &&
-        !(result instanceof Failure)
+        result === null ||
+        (typeof result !== "object" && typeof result !== "function") ||
+        result instanceof Failure
       ) {
-        if (!(result instanceof Deferred)) {
-          let then: unknown;
-          try {
-            then = (result as PromiseLike<unknown>).then;
-          } catch (e) {
-            this.result = new Failure(e);
-            continue;
-          }
-          if (typeof then !== "function") {
-            this.result = result;
-            continue;
-          }
-          result = fromThenable(
-            result as PromiseLike<unknown>,
-            then as PromiseLike<unknown>["then"],
-          );
-        }
-        const inner = result as Deferred<unknown>;
-        if (inner === this) {
-          this.result = new Failure(
-            new TypeError(
-              "Cannot chain a Deferred to itself: a callback returned the Deferred it was added to",
-            ),
-          );
-          continue;
-        }
-        if (
-          !(inner.#state & CALLED) || inner.#state >= PAUSE ||
-          inner.result instanceof Deferred
-        ) {
-          // No result yet: wait for it.
-          this.result = inner;
-          this.#state += PAUSE;
-          inner.#push(CONTINUE, this);
-          break;
-        }
-        // The inner Deferred has its result: take it and go on.
-        result = inner.result;
-        inner.result = undefined;
-        if (inner.#debug) inner.#debug.failResult = undefined;
+        this.result = result;
+      } else if (this.#adopt(result)) {
+        break; // Waiting on the Deferred or promise the callback returned.
       }
-      this.result = result;
     }
     // Remember a Failure the chain stopped on, for unhandled-error reports.
     if (this.result instanceof Failure) {
@@ -788,6 +757,55 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       this.#debug.failResult = undefined;
     }
     return undefined;
+  }
+
+  // Makes a callback's result that is an object this chain's result: a
+  // Deferred or thenable with a result gives it up; one without is waited
+  // on (returns true).
+  #adopt(returned: object): boolean {
+    let inner: Deferred<unknown>;
+    if (returned instanceof Deferred) {
+      inner = returned;
+    } else {
+      let then: unknown;
+      try {
+        then = (returned as PromiseLike<unknown>).then;
+      } catch (e) {
+        this.result = new Failure(e);
+        return false;
+      }
+      if (typeof then !== "function") {
+        this.result = returned;
+        return false;
+      }
+      inner = fromThenable(
+        returned as PromiseLike<unknown>,
+        then as PromiseLike<unknown>["then"],
+      );
+    }
+    if (inner === this) {
+      this.result = new Failure(
+        new TypeError(
+          "Cannot chain a Deferred to itself: a callback returned the Deferred it was added to",
+        ),
+      );
+      return false;
+    }
+    if (
+      !(inner.#state & CALLED) || inner.#state >= PAUSE ||
+      inner.result instanceof Deferred
+    ) {
+      // No result yet: wait for it.
+      this.result = inner;
+      this.#state += PAUSE;
+      inner.#push(CONTINUE, this);
+      return true;
+    }
+    // The inner Deferred has its result: take it and go on.
+    this.result = inner.result;
+    inner.result = undefined;
+    if (inner.#debug) inner.#debug.failResult = undefined;
+    return false;
   }
 }
 
@@ -800,10 +818,10 @@ function errbackOf(kind: number, stored: unknown): unknown {
 }
 
 // `fn` with extra arguments passed after the result, as Twisted's
-// callbackArgs; entries hold one function per side, so the arguments go in
-// a closure, made only when there are any.
-function withArgs(fn: AnyFn, args: unknown[] | undefined): AnyFn {
-  if (args === undefined || args.length === 0) return fn;
+// callbackArgs: entries hold one function per side, so the arguments go in
+// a closure. Callers make one only when there are arguments, keeping the
+// common path small enough to inline.
+function withArgs(fn: AnyFn, args: unknown[]): AnyFn {
   return (result: unknown) => fn(result, ...args);
 }
 
