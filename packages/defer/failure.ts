@@ -199,7 +199,12 @@ export class Failure {
 export function _detachedFailure(failure: Failure): Failure {
   let copy = detachedCopies.get(failure);
   if (copy === undefined) {
-    copy = detach(failure);
+    try {
+      copy = detach(failure);
+    } catch {
+      // An error whose fields throw when read: report it as it is.
+      copy = failure;
+    }
     detachedCopies.set(failure, copy);
   }
   return copy;

@@ -232,6 +232,17 @@ describe("detached copies of failures", () => {
     assert.equal(_detachedFailure(f), _detachedFailure(f));
   });
 
+  it("are the Failure itself when the Error cannot be read", () => {
+    const e = new Error("x");
+    Object.defineProperty(e, "message", {
+      get(): never {
+        throw new Error("unreadable");
+      },
+    });
+    const f = new Failure(e);
+    assert.equal(_detachedFailure(f), f);
+  });
+
   it("are the Failure itself when its value is not an Error", () => {
     const f = new Failure("text");
     assert.equal(_detachedFailure(f), f);
