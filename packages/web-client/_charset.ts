@@ -10,10 +10,15 @@
  * `text()` always does).
  */
 export function charsetDecoder(contentType: string | null): TextDecoder {
-  const m = contentType === null
-    ? null
-    : /;\s*charset\s*=\s*(?:"([^"]*)"|([^\s;]+))/i.exec(contentType);
-  return decoderFor((m?.[1] ?? m?.[2] ?? "utf-8").toLowerCase());
+  if (contentType === null) return decoderFor("utf-8");
+  // A server sends the same few Content-Types again and again.
+  let decoder = byType.get(contentType);
+  if (decoder === undefined) {
+    const m = /;\s*charset\s*=\s*(?:"([^"]*)"|([^\s;]+))/i.exec(contentType);
+    decoder = decoderFor((m?.[1] ?? m?.[2] ?? "utf-8").toLowerCase());
+    if (byType.size < 64) byType.set(contentType, decoder);
+  }
+  return decoder;
 }
 
 /** Decodes `bytes` with `decoder`, right on every runtime. */
@@ -38,6 +43,7 @@ export function decodeText(
 
 // Decoders are stateless when not streaming, so one per label serves all.
 const decoders = new Map<string, TextDecoder>();
+const byType = new Map<string, TextDecoder>();
 
 function decoderFor(label: string): TextDecoder {
   let decoder = decoders.get(label);

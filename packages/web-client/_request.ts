@@ -258,23 +258,46 @@ export class Exchange {
    */
   respond(): Promise<Response> {
     const spec = this.spec;
-    return this.#follow(spec.method, spec.headers, spec.body, 0);
+    return this.#follow(spec.method, spec.headers, spec.body, 0, false);
   }
 
-  // The common case, a response that is not a redirect to follow, takes
-  // no step of its own: this is the hot path of every request.
+  /**
+   * {@linkcode Exchange.respond}, then fails as Twisted's getPage does on
+   * a status it does not want: `HTTPError` for 400 and above,
+   * `PageRedirect` for a 3xx that was not followed.
+   */
+  page(): Promise<Response> {
+    const spec = this.spec;
+    return this.#follow(spec.method, spec.headers, spec.body, 0, true);
+  }
+
+  // One step from fetch's answer to the response wanted (or the next
+  // redirect): this is the hot path of every request.
   #follow(
     method: string,
     headers: Headers | undefined,
     body: Body | undefined,
     redirects: number,
+    page: boolean,
   ): Promise<Response> {
     return this.#send(method, headers, body).then((res) => {
-      if (!this.spec.followRedirect || !REDIRECTS.has(res.status)) return res;
-      const location = res.headers.get("location");
-      if (location === null) return res;
-      return this.#redirect(res, location, method, headers, body, redirects);
-    });
+      const status = res.status;
+      if (this.spec.followRedirect && REDIRECTS.has(status)) {
+        const location = res.headers.get("location");
+        if (location !== null) {
+          return this.#redirect(
+            res,
+            location,
+            method,
+            headers,
+            body,
+            redirects,
+            page,
+          );
+        }
+      }
+      return page && status >= 300 ? this.#unwanted(res) : res;
+    }, this.#sendFailed);
   }
 
   async #redirect(
@@ -284,6 +307,7 @@ export class Exchange {
     headers: Headers | undefined,
     body: Body | undefined,
     redirects: number,
+    page: boolean,
   ): Promise<Response> {
     const status = res.status;
     const limit = this.spec.redirectLimit;
@@ -318,18 +342,7 @@ export class Exchange {
       body = undefined;
     }
     this.url = next.href;
-    return this.#follow(method, headers, body, redirects + 1);
-  }
-
-  /**
-   * {@linkcode Exchange.respond}, then fails as Twisted's getPage does on
-   * a status it does not want: `HTTPError` for 400 and above,
-   * `PageRedirect` for a 3xx that was not followed.
-   */
-  page(): Promise<Response> {
-    return this.respond().then((res) =>
-      res.status < 300 ? res : this.#unwanted(res)
-    );
+    return this.#follow(method, headers, body, redirects + 1, page);
   }
 
   async #unwanted(res: Response): Promise<never> {
@@ -440,22 +453,23 @@ export class Exchange {
     };
     if (headers !== undefined) init.headers = headers;
     if (body !== undefined) init.body = body as BodyInit;
-    let sent: Promise<Response>;
     try {
-      sent = fetch(this.url, init);
+      return fetch(this.url, init);
     } catch (e) {
-      sent = Promise.reject(e);
+      return Promise.reject(e);
     }
-    return sent.then(undefined, (e: unknown) => {
-      if (this.#aborted) throw e;
-      if (isRefused(e)) {
-        const u = new URL(this.url);
-        const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
-        throw new ConnectionRefusedError(u.hostname, port, { cause: e });
-      }
-      throw new ResponseNeverReceived(this.url, e);
-    });
   }
+
+  // fetch failed: no response at all.
+  #sendFailed = (e: unknown): never => {
+    if (this.#aborted) throw e;
+    if (isRefused(e)) {
+      const u = new URL(this.url);
+      const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
+      throw new ConnectionRefusedError(u.hostname, port, { cause: e });
+    }
+    throw new ResponseNeverReceived(this.url, e);
+  };
 
   // Calls `each` with every chunk and the running total; `each` returning
   // STOP ends the reading early (the rest is cancelled), and throwing fails
