@@ -1,7 +1,13 @@
 /**
- * A binary min-heap of timed entries, ordered by time and then by a
+ * A priority queue of timed entries, ordered by time and then by a
  * sequence number, so entries due at the same time come out in the order
  * they were first scheduled.
+ *
+ * Most timed calls arrive in order: a program that schedules with the same
+ * delay again and again (timeouts, a loop's next round) adds entries due
+ * no earlier than the last one. Those go to a sorted run, a FIFO, at O(1)
+ * to add and to take; only entries that arrive out of order go to a binary
+ * heap, at O(log n). The earliest entry is the earlier of the two heads.
  *
  * The keys live in typed arrays beside the array of items, so the
  * comparisons of a sift walk contiguous memory and never touch the items
@@ -14,8 +20,8 @@
  * @module
  */
 
-/** @internal The heap. */
-export class TimeHeap<T> {
+/** @internal The binary heap, for the entries that arrive out of order. */
+class TimeHeap<T> {
   #times = new Float64Array(64);
   #seqs = new Float64Array(64);
   #items: (T | undefined)[] = [];
@@ -148,5 +154,128 @@ export class TimeHeap<T> {
     times[i] = time;
     seqs[i] = seq;
     items[i] = item;
+  }
+}
+
+/** @internal The queue: a sorted run for in-order entries, a heap for the rest. */
+export class TimeQueue<T> {
+  readonly #heap = new TimeHeap<T>();
+  // The run is a ring buffer: `#len` entries from `#head`, wrapping at
+  // the capacity, a power of two.
+  #times = new Float64Array(64);
+  #seqs = new Float64Array(64);
+  #items: (T | undefined)[] = new Array(64);
+  #head = 0;
+  #len = 0;
+
+  /** How many entries are queued, stale ones included. */
+  get size(): number {
+    return this.#heap.size + this.#len;
+  }
+
+  /** The earliest entry's item, without removing it. */
+  peek(): T | undefined {
+    return this.#runFirst() ? this.#items[this.#head] : this.#heap.peek();
+  }
+
+  /** The earliest entry's time (`Infinity` when empty). */
+  peekTime(): number {
+    return this.#runFirst() ? this.#times[this.#head]! : this.#heap.peekTime();
+  }
+
+  /** Adds `item` due at `time`, ordered among equal times by `seq`. */
+  push(time: number, seq: number, item: T): void {
+    const len = this.#len;
+    const mask = this.#times.length - 1;
+    if (len > 0) {
+      const last = (this.#head + len - 1) & mask;
+      const lt = this.#times[last]!;
+      if (time < lt || (time === lt && seq < this.#seqs[last]!)) {
+        this.#heap.push(time, seq, item);
+        return;
+      }
+      if (len === mask + 1) {
+        this.#grow();
+        this.#append(time, seq, item);
+        return;
+      }
+    }
+    this.#append(time, seq, item);
+  }
+
+  /** Removes and returns the earliest entry's item. */
+  pop(): T | undefined {
+    if (!this.#runFirst()) return this.#heap.pop();
+    const h = this.#head;
+    const item = this.#items[h];
+    this.#items[h] = undefined;
+    this.#head = (h + 1) & (this.#times.length - 1);
+    this.#len--;
+    return item;
+  }
+
+  /** Calls `fn` with each entry (in no particular order). */
+  forEach(fn: (item: T, time: number) => void): void {
+    const mask = this.#times.length - 1;
+    for (let k = 0; k < this.#len; k++) {
+      const i = (this.#head + k) & mask;
+      fn(this.#items[i]!, this.#times[i]!);
+    }
+    this.#heap.forEach((item, time) => fn(item, time));
+  }
+
+  /** Keeps only the entries `keep` accepts, in O(n). */
+  rebuild(keep: (item: T, time: number) => boolean): void {
+    const mask = this.#times.length - 1;
+    let n = 0;
+    // Compact in place: the kept entries move towards the head, in order.
+    for (let k = 0; k < this.#len; k++) {
+      const i = (this.#head + k) & mask;
+      const item = this.#items[i]!;
+      this.#items[i] = undefined;
+      if (!keep(item, this.#times[i]!)) continue;
+      const j = (this.#head + n++) & mask;
+      this.#times[j] = this.#times[i]!;
+      this.#seqs[j] = this.#seqs[i]!;
+      this.#items[j] = item;
+    }
+    this.#len = n;
+    this.#heap.rebuild(keep);
+  }
+
+  #append(time: number, seq: number, item: T): void {
+    const i = (this.#head + this.#len++) & (this.#times.length - 1);
+    this.#times[i] = time;
+    this.#seqs[i] = seq;
+    this.#items[i] = item;
+  }
+
+  // Doubles the ring, unwrapping it so the head is at 0.
+  #grow(): void {
+    const cap = this.#times.length;
+    const times = new Float64Array(cap * 2);
+    const seqs = new Float64Array(cap * 2);
+    const items: (T | undefined)[] = new Array(cap * 2);
+    for (let k = 0; k < this.#len; k++) {
+      const i = (this.#head + k) & (cap - 1);
+      times[k] = this.#times[i]!;
+      seqs[k] = this.#seqs[i]!;
+      items[k] = this.#items[i];
+    }
+    this.#times = times;
+    this.#seqs = seqs;
+    this.#items = items;
+    this.#head = 0;
+  }
+
+  // Whether the run's head comes before the heap's top.
+  #runFirst(): boolean {
+    if (this.#len === 0) return false;
+    const heap = this.#heap;
+    if (heap.size === 0) return true;
+    const h = this.#head;
+    const rt = this.#times[h]!;
+    const ht = heap.peekTime();
+    return rt < ht || (rt === ht && this.#seqs[h]! < heap.peekSeq());
   }
 }

@@ -6,11 +6,13 @@
  */
 
 import type { IDelayedCall } from "@twixt/defer";
-import { TimeHeap } from "./_heap.ts";
+import { TimeQueue } from "./_heap.ts";
 import { AlreadyCalled, AlreadyCancelled } from "./errors.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFn = (...args: any[]) => unknown;
+
+const NO_ARGS: unknown[] = [];
 
 const PENDING = 0;
 const CALLED = 1;
@@ -40,7 +42,7 @@ export class DelayedCall implements IDelayedCall {
   _time: number;
   /** @internal Scheduling order, for calls due at the same time. */
   _seq: number;
-  /** @internal Marks calls already seen in a walk over the heap. */
+  /** @internal Marks calls already seen in a walk over the queue. */
   _mark = 0;
   #fn: AnyFn | undefined;
   #args: unknown[] | undefined;
@@ -203,7 +205,7 @@ export class DelayedCall implements IDelayedCall {
   }
 
   /**
-   * @internal Runs the call, which the queue has just taken off its heap.
+   * @internal Runs the call, which its queue has just taken off.
    * It counts as called before it runs, so that the function itself sees
    * `active() === false` and gets {@linkcode AlreadyCalled} from `cancel`.
    */
@@ -255,19 +257,19 @@ function checkCallLater(delay: number, fn: unknown): void {
 
 /**
  * @internal The pending calls of one clock (the reactor or a `Clock`), in a
- * heap by due time and scheduling order.
+ * queue by due time and scheduling order.
  *
- * Cancelling a call leaves its heap entry in place, and moving one (delay,
+ * Cancelling a call leaves its queue entry in place, and moving one (delay,
  * reset) adds a new entry: an entry counts only while its call is pending
  * and due at the entry's time. Stale entries are dropped when they reach
  * the top, or all at once when they outnumber the live ones, so cancel is
- * O(1) and the heap stays within twice the pending calls.
+ * O(1) and the queue stays within twice the pending calls.
  *
  * It also counts the calls that hold the process open: all of them, except
  * those pending when {@linkcode TimedCalls.release} was last called.
  */
 export class TimedCalls {
-  readonly #heap = new TimeHeap<DelayedCall>();
+  readonly #queue = new TimeQueue<DelayedCall>();
   #pending = 0;
   #nextSeq = 0;
   #releasedBefore = 0;
@@ -316,11 +318,11 @@ export class TimedCalls {
 
   /** The earliest pending call. */
   peek(): DelayedCall | undefined {
-    const heap = this.#heap;
+    const queue = this.#queue;
     for (;;) {
-      const call = heap.peek();
-      if (call === undefined || isLive(call, heap.peekTime())) return call;
-      heap.pop();
+      const call = queue.peek();
+      if (call === undefined || isLive(call, queue.peekTime())) return call;
+      queue.pop();
     }
   }
 
@@ -341,7 +343,8 @@ export class TimedCalls {
       this.#seconds() + delay,
       this.#nextSeq++,
       fn as AnyFn,
-      args,
+      // Share one empty list: fewer objects for the collector to keep.
+      args.length === 0 ? NO_ARGS : args,
     );
     this.#pending++;
     if (this.#held++ === 0) this.#onHeld?.();
@@ -350,7 +353,7 @@ export class TimedCalls {
   }
 
   /**
-   * Takes the earliest call off the heap if it is due at `now` and was
+   * Takes the earliest call off the queue if it is due at `now` and was
    * scheduled before `seqLimit`; the caller runs it with `_invoke`.
    */
   takeDue(now: number, seqLimit: number = Infinity): DelayedCall | undefined {
@@ -358,7 +361,7 @@ export class TimedCalls {
     if (call === undefined || call._time > now || call._seq >= seqLimit) {
       return undefined;
     }
-    this.#heap.pop();
+    this.#queue.pop();
     this.#left(call);
     return call;
   }
@@ -375,7 +378,7 @@ export class TimedCalls {
   calls(): DelayedCall[] {
     const out: DelayedCall[] = [];
     const walk = ++this.#walk;
-    this.#heap.forEach((call, time) => {
+    this.#queue.forEach((call, time) => {
       if (isLive(call, time) && call._mark !== walk) {
         call._mark = walk;
         out.push(call);
@@ -397,9 +400,9 @@ export class TimedCalls {
   }
 
   #enter(call: DelayedCall): void {
-    const heap = this.#heap;
-    heap.push(call._time, call._seq, call);
-    if (heap.peek() === call && this.#onEarliest) this.#onEarliest();
+    const queue = this.#queue;
+    queue.push(call._time, call._seq, call);
+    if (queue.peek() === call && this.#onEarliest) this.#onEarliest();
   }
 
   #left(call: DelayedCall): void {
@@ -411,10 +414,10 @@ export class TimedCalls {
 
   // Drops the stale entries once they outnumber the live ones.
   #compact(): void {
-    const heap = this.#heap;
-    if (heap.size < 64 || heap.size < 2 * this.#pending) return;
+    const queue = this.#queue;
+    if (queue.size < 64 || queue.size < 2 * this.#pending) return;
     const walk = ++this.#walk;
-    heap.rebuild((call, time) => {
+    queue.rebuild((call, time) => {
       if (!isLive(call, time) || call._mark === walk) return false;
       call._mark = walk;
       return true;
@@ -422,7 +425,7 @@ export class TimedCalls {
   }
 }
 
-// Whether a heap entry at `time` stands for `call`: the call is pending
+// Whether a queue entry at `time` stands for `call`: the call is pending
 // and due then. (A call moved away and back has two such entries; the
 // first to come out runs it, and the other is then stale.)
 function isLive(call: DelayedCall, time: number): boolean {
