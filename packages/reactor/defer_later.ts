@@ -33,6 +33,21 @@ import { Deferred, fail, type IReactorTime } from "@twixt/defer";
  * ```
  */
 export function deferLater(clock: IReactorTime, delay: number): Deferred<void>;
+/**
+ * Returns a Deferred that fires `delay` seconds from now on `clock` with
+ * the result of `fn(...args)`; see the form without `fn` for the details.
+ *
+ * @example Usage
+ * ```ts
+ * import { Clock, deferLater } from "@twixt/reactor/task";
+ * import assert from "node:assert/strict";
+ *
+ * const clock = new Clock();
+ * const d = deferLater(clock, 1, (name: string) => `hello ${name}`, "you");
+ * clock.advance(1);
+ * assert.equal(d.result, "hello you");
+ * ```
+ */
 export function deferLater<T, A extends unknown[]>(
   clock: IReactorTime,
   delay: number,

@@ -65,7 +65,8 @@ export class DelayedCall implements IDelayedCall {
   }
 
   /** The function to call, until the call has run or been cancelled. */
-  get func(): AnyFn | undefined {
+  // deno-lint-ignore no-explicit-any
+  get func(): ((...args: any[]) => unknown) | undefined {
     return this.#fn;
   }
 
