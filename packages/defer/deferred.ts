@@ -673,8 +673,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * unfired Deferred, this one pauses and leaves a CONTINUE entry on the
    * other; when the other fires, the loop meets that entry, hands the
    * result over and moves on to the waiting Deferred, keeping the
-   * Deferreds it came through in `parents` instead of on the call stack,
-   * to finish their chains after.
+   * Deferreds it came through that have callbacks left in `parents`
+   * instead of on the call stack, to finish their chains after.
    */
   #run(): void {
     if (this.#state & RUNNING) return;
@@ -683,7 +683,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     for (;;) {
       const waiter = current.#runOwn();
       if (waiter !== undefined) {
-        (parents ??= []).push(current);
+        // Come back for the rest of this chain, if any, after the waiter's.
+        if (current.#state & KIND) (parents ??= []).push(current);
         current = waiter;
       } else if (parents === undefined || parents.length === 0) {
         return;
