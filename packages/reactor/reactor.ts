@@ -112,6 +112,9 @@ const STARTING = 1;
 const RUNNING = 2;
 const STOPPING = 3;
 
+// Read once: on Node, `performance.timeOrigin` is a getter into C++.
+const TIME_ORIGIN = performance.timeOrigin;
+
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
 
@@ -186,7 +189,7 @@ export class Reactor implements IReactorTime, IReactorCore {
    * ```
    */
   seconds(): number {
-    return (performance.timeOrigin + performance.now()) / 1000;
+    return (TIME_ORIGIN + performance.now()) / 1000;
   }
 
   /**
