@@ -8,7 +8,7 @@
  * `npx deno run -A packages/defer/bench/compare/deferred.ts [rounds]`
  * `npx bun packages/defer/bench/compare/deferred.ts [rounds]`
  * Node 20 (no TypeScript): `npx esbuild packages/defer/bench/compare/deferred.ts
- * --bundle --platform=node --format=esm --outfile=/tmp/compare.mjs && node /tmp/compare.mjs`
+ * --bundle --platform=node --format=esm --outfile=/tmp/defer-compare.mjs && node /tmp/defer-compare.mjs`
  *
  * @module
  */
