@@ -2,10 +2,12 @@
  * getPage against raw fetch on any of the three runtimes, in the same run,
  * on a local node:http server: 2000 requests one after another, and 2000
  * with 50 in flight at a time. Each fetch reads its body as text, as getPage
- * does. Rounds alternate fetch and getPage so that a busy machine slows both
- * alike; the table gives the median round, in wall time and in CPU time of
- * the process (the server runs in it too, the same for both; CPU time is
- * the steadier measure on a shared machine).
+ * does. Also measured: fetch with the options getPage needs (an
+ * AbortSignal, `redirect: "manual"`), to tell what the runtime charges for
+ * those from what getPage adds. Rounds rotate the order so that a busy
+ * machine slows all alike; the table gives the median round, in wall time
+ * and in CPU time of the process (the server runs in it too, the same for
+ * all; CPU time is the steadier measure on a shared machine).
  *
  * Run:
  * - Deno: `npx deno run -A packages/web-client/bench/compare.ts`
@@ -34,8 +36,16 @@ await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
 const { port } = server.address() as { port: number };
 const url = `http://127.0.0.1:${port}/`;
 
-const fetchText = async (): Promise<string> => (await fetch(url)).text();
-const getPageText = (): Promise<string> => getPage(url).asPromise();
+type Get = () => Promise<string>;
+const fetchText: Get = async () => (await fetch(url)).text();
+// What getPage must ask of fetch to be cancellable and to follow redirects itself.
+const abortableFetchText: Get = async () =>
+  (await fetch(url, {
+    redirect: "manual",
+    signal: new AbortController().signal,
+  })).text();
+const getPageText: Get = () => getPage(url).asPromise();
+const contenders = [fetchText, abortableFetchText, getPageText];
 
 type Sample = { wall: number; cpu: number };
 
@@ -49,11 +59,11 @@ async function measure(work: () => Promise<unknown>): Promise<Sample> {
   return { wall, cpu: (cpu.user + cpu.system) / 1000 };
 }
 
-async function sequential(get: () => Promise<string>): Promise<void> {
+async function sequential(get: Get): Promise<void> {
   for (let i = 0; i < TOTAL; i++) await get();
 }
 
-async function concurrent(get: () => Promise<string>): Promise<void> {
+async function concurrent(get: Get): Promise<void> {
   let started = 0;
   const worker = async (): Promise<void> => {
     while (started < TOTAL) {
@@ -67,6 +77,7 @@ async function concurrent(get: () => Promise<string>): Promise<void> {
 const median = (xs: number[]): number =>
   [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const ms = (x: number): string => `${x.toFixed(0)} ms`;
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 const v = process.versions as Record<string, string | undefined>;
 const runtime = v["bun"]
   ? `Bun ${v["bun"]}`
@@ -74,37 +85,38 @@ const runtime = v["bun"]
   ? `Deno ${v["deno"]}`
   : `Node ${v["node"]}`;
 
-const scenarios: [string, (get: () => Promise<string>) => Promise<void>][] = [
+const scenarios: [string, (get: Get) => Promise<void>][] = [
   ["2000 sequential", sequential],
   ["2000 at 50 concurrency", concurrent],
 ];
 const rows: string[] = [];
 for (const [name, run] of scenarios) {
-  await run(fetchText); // warm up both paths and the connection pool
-  await run(getPageText);
-  const f: Sample[] = [];
-  const g: Sample[] = [];
+  for (const get of contenders) await run(get); // warm up every path and the pool
+  const samples: Sample[][] = contenders.map(() => []);
   for (let i = 0; i < ROUNDS; i++) {
-    const order = i % 2 ? [getPageText, fetchText] : [fetchText, getPageText];
-    for (const get of order) {
-      (get === fetchText ? f : g).push(await measure(() => run(get)));
+    // Rotate the order so that no contender always runs first or last.
+    for (let j = 0; j < contenders.length; j++) {
+      const k = (i + j) % contenders.length;
+      samples[k]!.push(await measure(() => run(contenders[k]!)));
     }
   }
-  const fw = median(f.map((s) => s.wall));
-  const gw = median(g.map((s) => s.wall));
-  const fc = median(f.map((s) => s.cpu));
-  const gc = median(g.map((s) => s.cpu));
+  const wall = samples.map((xs) => median(xs.map((s) => s.wall)));
+  const cpu = samples.map((xs) => median(xs.map((s) => s.cpu)));
+  const [fw, aw, gw] = wall as [number, number, number];
+  const [fc, ac, gc] = cpu as [number, number, number];
   rows.push(
-    `| ${runtime} | ${name} | ${ms(fw)} | ${ms(gw)} | ${
-      (gw / fw).toFixed(2)
-    }× | ` +
-      `${ms(fc)} | ${ms(gc)} | ${(gc / fc).toFixed(2)}× |`,
+    `| ${runtime} | ${name} | ${ms(fw)} / ${ms(fc)} | ${ms(aw)} / ${ms(ac)} | ${
+      ms(gw)
+    } / ${ms(gc)} | ` +
+      `${ratio(gw, fw)} / ${ratio(gc, fc)} | ${ratio(gw, aw)} / ${
+        ratio(gc, ac)
+      } |`,
   );
 }
 console.log(
-  "| runtime | requests | fetch wall | getPage wall | ratio | fetch CPU | getPage CPU | ratio |",
+  "| runtime | requests | fetch (wall / CPU) | fetch + signal + manual | getPage | getPage ÷ fetch | getPage ÷ fetch + signal |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
 for (const r of rows) console.log(r);
 
 server.close();
