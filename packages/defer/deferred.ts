@@ -562,9 +562,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
 
   /**
    * A Deferred that fires with the promise's value, or fails with its
-   * rejection reason. Cancelling it does not stop the promise (promises
-   * cannot be stopped); its later settling is then ignored. For work that
-   * can be stopped, see `fromAbortable`.
+   * rejection reason (with a `TypeError` if `p` is not a thenable).
+   * Cancelling it does not stop the promise (promises cannot be stopped);
+   * its later settling is then ignored. For work that can be stopped, see
+   * `fromAbortable`.
    *
    * @example Usage
    * ```ts
@@ -576,7 +577,24 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * ```
    */
   static fromPromise<T>(p: PromiseLike<T>): Deferred<T> {
-    return fromThenable(p, p.then);
+    let then: unknown;
+    try {
+      then = (p as PromiseLike<T> | null | undefined)?.then;
+    } catch (e) {
+      then = new Failure(e);
+    }
+    if (typeof then === "function") {
+      return fromThenable(p, then as PromiseLike<T>["then"]);
+    }
+    // Twisted's fromCoroutine raises NotACoroutineError; here bad input
+    // fails the Deferred instead.
+    const d = new Deferred<T>();
+    d.errback(
+      then instanceof Failure ? then : new TypeError(
+        "Cannot make a Deferred from a value that is not a promise or thenable",
+      ),
+    );
+    return d;
   }
 
   /**

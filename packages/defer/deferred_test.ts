@@ -1184,6 +1184,23 @@ describe("Deferred with await and then", () => {
     );
   });
 
+  // Twisted's test_fromCoroutineRequiresCoroutine, on the errback path.
+  it("fails with a TypeError when made from something that is not a promise", () => {
+    const notPromises = [(x: unknown) => x, 1, true, null, undefined, {}, {
+      then: 1,
+    }];
+    for (const thing of notPromises) {
+      const d = Deferred.fromCoroutine(thing as PromiseLike<unknown>);
+      failureResultOf(d, TypeError);
+    }
+    const broken = {
+      get then(): never {
+        throw new GenericError("no then");
+      },
+    };
+    failureResultOf(Deferred.fromPromise(broken), GenericError);
+  });
+
   it("ignores a Promise's settling after its Deferred was cancelled", async () => {
     let resolve!: (v: number) => void;
     const d = Deferred.fromPromise(
