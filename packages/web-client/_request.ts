@@ -77,6 +77,9 @@ export function makeSpec(
   opts: ClientOptions,
   followByDefault: boolean,
 ): Spec {
+  // null from JavaScript (Twisted's None) means none, as undefined does.
+  headers ??= undefined;
+  body ??= undefined;
   const target = checkURL(url);
   const given = method ?? "GET";
   if (typeof given !== "string" || !TOKEN.test(given)) {

@@ -73,6 +73,17 @@ describe("Agent.request", () => {
     assert.equal(seen.body, "patch body");
   });
 
+  it("takes null headers and body, Twisted's None, as none", async () => {
+    const none = null as unknown as undefined;
+    const response = await new Agent().request(
+      "GET",
+      server.url("/echo"),
+      none,
+      none,
+    );
+    assert.equal(JSON.parse(text(await readBody(response))).method, "GET");
+  });
+
   it("sends the agent option as the User-Agent header", async () => {
     const agent = new Agent(undefined, { agent: "poetry-client/1.0" });
     const response = await agent.request("GET", server.url("/echo"));

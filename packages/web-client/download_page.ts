@@ -66,7 +66,7 @@ export function downloadPage(
       }
       return pageSpec(url, opts);
     },
-    opts.reactor,
+    opts?.reactor,
     async (ex) => {
       const res = await ex.page();
       const part = `${file}.${Math.random().toString(36).slice(2, 10)}.part`;

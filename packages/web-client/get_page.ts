@@ -10,8 +10,9 @@ import { makeSpec, request, type Spec } from "./_request.ts";
 import type { PageOptions } from "./options.ts";
 
 /** Checks a page request's arguments (throws on bad input). */
-export function pageSpec(url: string, opts: PageOptions): Spec {
-  return makeSpec(url, opts.method, opts.headers, opts.body, opts, true);
+export function pageSpec(url: string, opts: PageOptions | null): Spec {
+  const o = opts ?? {}; // null from JavaScript callers means no options too
+  return makeSpec(url, o.method, o.headers, o.body, o, true);
 }
 
 /**
@@ -49,7 +50,7 @@ export function pageSpec(url: string, opts: PageOptions): Spec {
 export function getPage(url: string, opts: PageOptions = {}): Deferred<string> {
   return request(
     () => pageSpec(url, opts),
-    opts.reactor,
+    opts?.reactor,
     (ex) =>
       ex.page().then((res) =>
         ex.text(res, charsetDecoder(res.headers.get("content-type")))
@@ -87,7 +88,7 @@ export function getPageBytes(
 ): Deferred<Uint8Array> {
   return request(
     () => pageSpec(url, opts),
-    opts.reactor,
+    opts?.reactor,
     (ex) => ex.page().then((res) => ex.bytes(res)),
   );
 }

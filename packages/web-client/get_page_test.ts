@@ -222,6 +222,13 @@ describe("getPage bad input", () => {
     await errorOf(getPage(42 as unknown as string), TypeError);
   });
 
+  it("takes null options from JavaScript callers as none", async () => {
+    assert.equal(
+      await getPage(server.url("/text"), null as unknown as undefined),
+      "hello",
+    );
+  });
+
   it("fails with TypeError for a body on a GET", async () => {
     const e = await errorOf(
       getPage(server.url("/echo"), { body: "x" }),
