@@ -769,9 +769,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     }
     // Remember a Failure the chain stopped on, for unhandled-error reports.
     if (this.result instanceof Failure) {
-      (this.#debug ??= _watch(this)).failResult = _detachedFailure(
-        this.result,
-      );
+      noteFailure(this.#debug ??= _watch(this), this.result);
     } else if (this.#debug !== undefined) {
       this.#debug.failResult = undefined;
     }
@@ -825,6 +823,32 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     inner.result = undefined;
     if (inner.#debug) inner.#debug.failResult = undefined;
     return false;
+  }
+}
+
+// Failures that chains stopped on in this turn, as pairs (the Deferred's
+// DebugInfo, the Failure): after the turn, those still unhandled are
+// replaced by a detached copy (see _detachedFailure), without which a
+// Deferred whose callback threw could never be collected and reported.
+// Not at once, since most are handled within the turn and a copy costs a
+// formatted stack trace.
+let noted: unknown[] = [];
+
+function noteFailure(info: DebugInfo, failure: Failure): void {
+  info.failResult = failure;
+  if (noted.length === 0) queueMicrotask(detachNoted);
+  noted.push(info, failure);
+}
+
+function detachNoted(): void {
+  const pairs = noted;
+  noted = [];
+  for (let i = 0; i < pairs.length; i += 2) {
+    const info = pairs[i] as DebugInfo;
+    const failure = pairs[i + 1] as Failure;
+    if (info.failResult === failure) {
+      info.failResult = _detachedFailure(failure);
+    }
   }
 }
 
