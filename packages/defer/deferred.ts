@@ -448,10 +448,17 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
 
   /**
    * Undoes one {@linkcode Deferred.pause}; when none remain and a result is
-   * there, the chain runs on. An unmatched call does nothing.
+   * there, the chain runs on. An unmatched call does nothing, nor does one
+   * that would end a wait on another Deferred (only its firing does).
    */
   unpause(): void {
-    if (this.#state < PAUSE) return;
+    const pauses = this.#state >>> 6;
+    if (pauses === 0) return;
+    if (
+      pauses === 1 && (this.#state & CALLED) && this.result instanceof Deferred
+    ) {
+      return;
+    }
     this.#state -= PAUSE;
     if (this.#state < PAUSE && (this.#state & CALLED)) this.#run();
   }

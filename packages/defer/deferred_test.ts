@@ -477,6 +477,21 @@ describe("Deferred pause and unpause", () => {
     assert.deepEqual(seen, [3]);
   });
 
+  // In Twisted such an unpause runs the rest of the chain with the other
+  // Deferred as the result, and its firing later drives `paused` negative.
+  it("ignores an unpause that would end a wait on another Deferred", () => {
+    const inner = new Deferred<number>();
+    const d = succeed(0).addCallback(() => inner);
+    const seen = record(d);
+    assert.equal(d.paused, 1);
+    d.unpause();
+    assert.equal(d.paused, 1);
+    assert.deepEqual(seen, []);
+    inner.callback(5);
+    assert.deepEqual(seen, [5]);
+    assert.equal(d.paused, 0);
+  });
+
   it("holds callbacks added to a fired, paused Deferred", () => {
     const d = succeed(1);
     d.pause();
