@@ -28,7 +28,10 @@ import type { Failure } from "./failure.ts";
  */
 export class AlreadyCalledError extends Error {
   /** Creates the error; `message` may carry debugging stacks. */
-  constructor(message = "Cannot fire a Deferred twice", options?: ErrorOptions) {
+  constructor(
+    message = "Cannot fire a Deferred twice",
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = "AlreadyCalledError";
   }
