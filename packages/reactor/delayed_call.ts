@@ -285,7 +285,7 @@ export class TimedCalls {
    * @param onEarliest Called when a call became the earliest by being
    * scheduled or moved (not when the earliest left).
    * @param onHeld Called when {@linkcode TimedCalls.held} changes between
-   * zero and more than zero.
+   * zero and more than zero, and when the last pending call leaves.
    */
   constructor(
     seconds: () => number,
@@ -403,12 +403,15 @@ export class TimedCalls {
   #enter(call: DelayedCall): void {
     const queue = this.#queue;
     queue.push(call._time, call._seq, call);
-    if (queue.peek() === call && this.#onEarliest) this.#onEarliest();
+    // peek() first drops stale entries that may sit above the new one.
+    if (this.#onEarliest && this.peek() === call) this.#onEarliest();
   }
 
   #left(call: DelayedCall): void {
-    this.#pending--;
+    const pending = --this.#pending;
     if (call._seq >= this.#releasedBefore && --this.#held === 0) {
+      this.#onHeld?.();
+    } else if (pending === 0) {
       this.#onHeld?.();
     }
   }

@@ -600,6 +600,13 @@ export class Reactor implements IReactorTime, IReactorCore {
   #syncRef(): void {
     const timer = this.#timer;
     if (timer === undefined) return;
+    if (this.#calls.size === 0) {
+      // Nothing left to wait for: leave no timer behind (test runners
+      // count armed timers, even released ones).
+      clearTimeout(timer);
+      this.#timer = undefined;
+      return;
+    }
     const hold = this.#state !== IDLE || this.#calls.held > 0;
     if (hold === this.#timerRefed) return;
     this.#timerRefed = hold;
