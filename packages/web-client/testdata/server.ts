@@ -248,11 +248,20 @@ class Events {
     for (const fn of this.#waiting.get(path) ?? []) fn();
     this.#waiting.delete(path);
   }
-  wait(path: string): Promise<void> {
+  // Fails after 20 s instead of hanging the test run when the event never
+  // comes (say, a cancel that does not close the connection).
+  wait(path: string, what: string): Promise<void> {
     if (this.#done.has(path)) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    return new Promise<void>((resolve, reject) => {
+      const guard = setTimeout(
+        () => reject(new Error(`${what} never happened for ${path}`)),
+        20_000,
+      );
       const list = this.#waiting.get(path) ?? [];
-      list.push(resolve);
+      list.push(() => {
+        clearTimeout(guard);
+        resolve();
+      });
       this.#waiting.set(path, list);
     });
   }
@@ -293,8 +302,8 @@ export async function serve(keepAliveSeconds?: number): Promise<TestServer> {
     base,
     url: (path) => base + path,
     seen,
-    arrived: (path) => arrived.wait(path),
-    closed: (path) => closed.wait(path),
+    arrived: (path) => arrived.wait(path, "The request's arrival"),
+    closed: (path) => closed.wait(path, "The end of the exchange"),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
