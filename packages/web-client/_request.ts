@@ -260,8 +260,8 @@ export class Exchange {
    * response that is not followed.
    */
   respond(): Promise<Response> {
-    const spec = this.spec;
-    return this.#follow(spec.method, spec.headers, spec.body, 0, false);
+    const { method, headers, body } = this.spec;
+    return this.#follow({ method, headers, body, redirects: 0, page: false });
   }
 
   /**
@@ -270,52 +270,32 @@ export class Exchange {
    * `PageRedirect` for a 3xx that was not followed.
    */
   page(): Promise<Response> {
-    const spec = this.spec;
-    return this.#follow(spec.method, spec.headers, spec.body, 0, true);
+    const { method, headers, body } = this.spec;
+    return this.#follow({ method, headers, body, redirects: 0, page: true });
   }
 
   // One step from fetch's answer to the response wanted (or the next
   // redirect): this is the hot path of every request.
-  #follow(
-    method: string,
-    headers: Headers | undefined,
-    body: Body | undefined,
-    redirects: number,
-    page: boolean,
-  ): Promise<Response> {
-    return this.#send(method, headers, body).then((res) => {
+  #follow(step: Step): Promise<Response> {
+    return this.#send(step).then((res) => {
       const status = res.status;
       if (this.spec.followRedirect && REDIRECTS.has(status)) {
         const location = res.headers.get("location");
-        if (location !== null) {
-          return this.#redirect(
-            res,
-            location,
-            method,
-            headers,
-            body,
-            redirects,
-            page,
-          );
-        }
+        if (location !== null) return this.#redirect(res, location, step);
       }
-      return page && status >= 300 ? this.#unwanted(res) : res;
+      return step.page && status >= 300 ? this.#unwanted(res) : res;
     }, this.#sendFailed);
   }
 
   async #redirect(
     res: Response,
     location: string,
-    method: string,
-    headers: Headers | undefined,
-    body: Body | undefined,
-    redirects: number,
-    page: boolean,
+    step: Step,
   ): Promise<Response> {
     const status = res.status;
     const limit = this.spec.redirectLimit;
     const next = this.#resolve(location, res);
-    if (redirects >= limit) {
+    if (step.redirects >= limit) {
       throw new InfiniteRedirection(
         status,
         next.href,
@@ -329,6 +309,7 @@ export class Exchange {
     if (next.protocol !== "http:" && next.protocol !== "https:") {
       throw new SchemeNotSupported(next.href, "follow a redirect to");
     }
+    let { method, headers, body } = step;
     const toGet = (status === 303 && method !== "GET" && method !== "HEAD") ||
       ((status === 301 || status === 302) && method === "POST");
     const crossOrigin = new URL(this.url).origin !== next.origin;
@@ -345,7 +326,13 @@ export class Exchange {
       body = undefined;
     }
     this.url = next.href;
-    return this.#follow(method, headers, body, redirects + 1, page);
+    return this.#follow({
+      method,
+      headers,
+      body,
+      redirects: step.redirects + 1,
+      page: step.page,
+    });
   }
 
   async #unwanted(res: Response): Promise<never> {
@@ -444,11 +431,7 @@ export class Exchange {
     return concat(chunks);
   }
 
-  #send(
-    method: string,
-    headers: Headers | undefined,
-    body: Body | undefined,
-  ): Promise<Response> {
+  #send({ method, headers, body }: Step): Promise<Response> {
     const init: RequestInit = {
       method,
       redirect: "manual",
@@ -527,6 +510,17 @@ export class Exchange {
 }
 
 const STOP: unique symbol = Symbol("stop");
+
+/** One request of an exchange: the first, or one made to follow a redirect. */
+interface Step {
+  method: string;
+  headers: Headers | undefined;
+  body: Body | undefined;
+  /** Redirects followed before this request. */
+  redirects: number;
+  /** Whether to fail on an unwanted status, as getPage does. */
+  page: boolean;
+}
 
 /** The decoded body length the response announces, if it can be known. */
 export function bodyLength(res: Response): number | undefined {
