@@ -153,6 +153,34 @@ export interface RunOptions {
   timeout?: number;
 }
 
+/** Process groups of the commands still running, killed if we are. */
+const running = new Set<number>();
+let handlersInstalled = false;
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Commands run in their own process group (so a timeout can end a test
+ * runner together with the servers and children it started); when this
+ * script is interrupted or terminated, it ends those groups too.
+ */
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      for (const pid of running) killGroup(pid);
+      process.exit(130);
+    });
+  }
+}
+
 /**
  * Runs a command, streaming its stdout and stderr to our stdout while
  * collecting them for parsing.
@@ -170,6 +198,8 @@ export function run(
       stdio: ["ignore", "pipe", "pipe"],
       detached: process.platform !== "win32",
     });
+    installHandlers();
+    if (child.pid !== undefined) running.add(child.pid);
     const chunks: string[] = [];
     const take = (b: Buffer): void => {
       const s = b.toString("utf8");
@@ -183,11 +213,7 @@ export function run(
       ? setTimeout(() => {
         timedOut = true;
         take(Buffer.from(`\n[killed after ${opts.timeout} s]\n`));
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {
-          child.kill("SIGKILL");
-        }
+        if (child.pid !== undefined) killGroup(child.pid);
       }, opts.timeout * 1000)
       : undefined;
     child.on("error", (e) => {
@@ -195,6 +221,7 @@ export function run(
     });
     child.on("close", (code) => {
       if (timer) clearTimeout(timer);
+      if (child.pid !== undefined) running.delete(child.pid);
       resolve({ code, output: chunks.join(""), timedOut });
     });
   });
