@@ -149,6 +149,20 @@ export async function buildPackage(pkg: Pkg): Promise<Json> {
       dependencies[dep] = sibling.deno["version"] as string;
     }
   }
+  // turbo's task graph and npm workspaces read the private package.json.
+  const declared = Object.keys(pkg.npm["dependencies"] ?? {});
+  const undeclared = Object.keys(dependencies).filter((d) =>
+    !declared.includes(d)
+  );
+  if (undeclared.length) {
+    throw new Error(
+      `${name}: imports ${
+        undeclared.join(", ")
+      }, missing from the dependencies of ${
+        rel(join(pkg.path, "package.json"))
+      }`,
+    );
+  }
 
   const root = readJson(join(ROOT, "package.json"));
   const entry = join(pkg.path, exports["."] ?? Object.values(exports)[0]!);
