@@ -165,7 +165,10 @@ _observeFailures((_message, failure) => {
  * has been imported.
  *
  * Unhandled failures are reported when their Deferred is garbage
- * collected, so a test of that must make the collector run first.
+ * collected, so a test of that must make the collector run first. Such a
+ * report carries a detached copy of the failure (same class, message and
+ * traceback): holding the original Error would keep the Deferred alive
+ * through the Error's stack frames. Match reports by type, not identity.
  *
  * @example Usage
  * ```ts
