@@ -4,7 +4,10 @@
  * As in Twisted, a Deferred whose chain ends on a Failure is not an error
  * yet: an errback may still be added. It becomes one when the Deferred is
  * garbage-collected still holding the Failure; a FinalizationRegistry
- * notices that and reports it through a replaceable logger.
+ * notices that and reports it through a replaceable logger. The report
+ * holds a detached copy of the Failure (same class, message and traceback),
+ * since an Error keeps the stack frames that ran the chain, and with them
+ * the Deferred, alive.
  *
  * @module
  */
