@@ -21,6 +21,13 @@ function later<T>(r: Reactor, delay: number, value: T): Promise<T> {
   return new Promise((resolve) => r.callLater(delay, resolve, value));
 }
 
+// The names of `calls`, in the order of their due times.
+function byTime(calls: Record<string, IDelayedCall>): string[] {
+  return Object.entries(calls)
+    .sort(([, x], [, y]) => x.getTime() - y.getTime())
+    .map(([name]) => name);
+}
+
 // Captures what the failure logger receives while `fn` runs.
 async function captureLogged(fn: () => Promise<void>): Promise<Failure[]> {
   const seen: Failure[] = [];
@@ -68,10 +75,7 @@ describe("Reactor.callLater", () => {
     await later(r, 0.04, null);
     // Due times are absolute: on a loaded machine a stall between the
     // calls above can reorder them, so the expectation is by getTime().
-    const byTime = Object.entries(calls)
-      .sort(([, x], [, y]) => x.getTime() - y.getTime())
-      .map(([name]) => name);
-    assert.deepEqual(order, byTime);
+    assert.deepEqual(order, byTime(calls));
     assert.equal(order.length, 3);
   });
 
@@ -164,22 +168,31 @@ describe("Reactor.callLater", () => {
     const r = new Reactor();
     const order: string[] = [];
     const a = r.callLater(60, () => order.push("a"));
-    r.callLater(0.02, () => order.push("b"));
+    const b = r.callLater(0.05, () => order.push("b"));
+    const before = r.seconds();
     a.reset(0.005);
-    await later(r, 0.03, null);
-    assert.deepEqual(order, ["a", "b"]);
+    const after = r.seconds();
+    assert.ok(a.getTime() >= before + 0.005 && a.getTime() <= after + 0.005);
+    await later(r, 0.06, null);
+    // Due times are absolute: a stall before reset() could put "a" after
+    // "b" on a loaded machine, so the expectation is by getTime().
+    assert.deepEqual(order, byTime({ a, b }));
+    assert.equal(order.length, 2);
   });
 
   it("moves a call later with delay, behind a call due after it", async () => {
     const r = new Reactor();
     const order: string[] = [];
     const a = r.callLater(0.005, () => order.push("a"));
-    r.callLater(0.01, () => order.push("b"));
+    const b = r.callLater(0.01, () => order.push("b"));
     const t = a.getTime();
-    a.delay(0.01);
-    assert.equal(a.getTime(), t + 0.01);
-    await later(r, 0.03, null);
-    assert.deepEqual(order, ["b", "a"]);
+    a.delay(0.02);
+    assert.equal(a.getTime(), t + 0.02);
+    await later(r, 0.04, null);
+    // A stall between the two callLater calls could put "b" after "a" even
+    // after the delay, so the expectation is by getTime().
+    assert.deepEqual(order, byTime({ a, b }));
+    assert.equal(order.length, 2);
   });
 
   it("logs an error thrown by a call, with its stack, and goes on with the next calls", async () => {
