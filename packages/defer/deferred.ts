@@ -19,7 +19,19 @@ import {
 // deno-lint-ignore no-explicit-any
 type AnyFn = (...args: any[]) => unknown;
 
-/** Options of {@linkcode Deferred.addCallbacks}: extra arguments for each side. */
+/**
+ * Options of {@linkcode Deferred.addCallbacks}: extra arguments for each side.
+ *
+ * @example Usage
+ * ```ts
+ * import { type AddCallbacksOptions, succeed } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * const opts: AddCallbacksOptions = { callbackArgs: [10] };
+ * const d = succeed(2).addCallbacks((n: number, by: number) => n * by, null, opts);
+ * assert.equal(d.result, 20);
+ * ```
+ */
 export interface AddCallbacksOptions {
   /** Passed to the callback after the result. */
   callbackArgs?: unknown[];

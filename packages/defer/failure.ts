@@ -4,7 +4,18 @@
  * @module
  */
 
-/** Any class, as `instanceof` takes it; also its name, as Twisted allows. */
+/**
+ * Any class, as `instanceof` takes it; also its name, as Twisted allows.
+ *
+ * @example Usage
+ * ```ts
+ * import { type ErrorType, Failure } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * const wanted: ErrorType[] = [RangeError, "TypeError"];
+ * assert.equal(new Failure(new TypeError("x")).check(...wanted), "TypeError");
+ * ```
+ */
 // deno-lint-ignore ban-types
 export type ErrorType = Function | string;
 

@@ -385,7 +385,18 @@ export function gatherResults<const D extends readonly Deferred<unknown>[]>(
 ): Deferred<
   { -readonly [K in keyof D]: D[K] extends Deferred<infer V> ? V : never }
 >;
-/** For any iterable of Deferreds: a list of their results. */
+/**
+ * For any iterable of Deferreds: a list of their results.
+ *
+ * @example Usage
+ * ```ts
+ * import { gatherResults, succeed } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * const ds = new Set([succeed(1), succeed(2)]);
+ * assert.deepEqual(gatherResults(ds).result, [1, 2]);
+ * ```
+ */
 export function gatherResults<
   T = never,
   D extends Deferred<unknown> = Deferred<T>,

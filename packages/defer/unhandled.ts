@@ -18,6 +18,22 @@ import { _setCaptureStacks, Failure } from "./failure.ts";
  * Receives each reported failure: unhandled ones (with `message`
  * "Unhandled error in Deferred:") and those passed to
  * {@linkcode logError}.
+ *
+ * @example Usage
+ * ```ts
+ * import { type FailureLogger, Failure, logError, setFailureLogger } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * const toLines: FailureLogger = (message, f) => {
+ *   lines.push(`${message} ${f.getErrorMessage()}`);
+ * };
+ * const previous = setFailureLogger(toLines);
+ * logError(new Failure(new Error("Disk full")));
+ * setFailureLogger(previous);
+ * assert.equal(lines.length, 1);
+ * assert.match(lines[0]!, /Disk full$/);
+ * ```
  */
 export type FailureLogger = (message: string, failure: Failure) => void;
 
