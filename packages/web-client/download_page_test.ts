@@ -5,6 +5,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CancelledError, TimeoutError } from "@twixt/defer";
+import { Clock } from "@twixt/reactor/task";
 import {
   BodyTooLarge,
   downloadPage,
@@ -104,12 +105,37 @@ describe("downloadPage", () => {
     assert.deepEqual(await readdir(dir), []);
   });
 
-  it("fails with TimeoutError and removes the partial file when the body stops coming", async () => {
-    const file = join(dir, "slow.txt");
-    await errorOf(
-      downloadPage(server.url("/slow-body?d=1"), file, { timeout: 0.2 }),
-      TimeoutError,
+  it("writes the body as it arrives, not once it has it all", async () => {
+    const file = join(dir, "streamed.txt");
+    const d = downloadPage(server.url("/slow-body?d=3"), file);
+    // The server has sent 7 of its 100 bytes and waits: they are on disk.
+    await until(
+      async () => (await partial(dir)) === "partial",
+      "no bytes written",
     );
+    assert.equal(d.called, false);
+    d.cancel();
+    await errorOf(d, CancelledError);
+    await server.closed("/slow-body?d=3");
+    await until(async () => (await readdir(dir)).length === 0);
+  });
+
+  it("fails with TimeoutError and removes the partial file when the body stops coming", async () => {
+    const clock = new Clock();
+    const file = join(dir, "slow.txt");
+    const d = downloadPage(server.url("/slow-body?d=1"), file, {
+      timeout: 5,
+      reactor: clock,
+    });
+    // The first bytes are written, so the timeout strikes in the body.
+    await until(
+      async () => (await partial(dir)) === "partial",
+      "no bytes written",
+    );
+    clock.advance(4.9);
+    assert.equal(d.called, false);
+    clock.advance(0.1);
+    await errorOf(d, TimeoutError);
     await server.closed("/slow-body?d=1");
     await until(async () => (await readdir(dir)).length === 0);
   });
@@ -146,10 +172,21 @@ describe("downloadPage", () => {
 
 // After a cancel or timeout the Deferred fails at once and the partial file
 // is removed a moment later: wait for that, a turn of the loop at a time.
-async function until(done: () => Promise<boolean>): Promise<void> {
+async function until(
+  done: () => Promise<boolean>,
+  failure = "the partial file was not removed",
+): Promise<void> {
   for (let i = 0; i < 500; i++) {
     if (await done()) return;
     await new Promise((r) => setTimeout(r, 10));
   }
-  assert.fail("the partial file was not removed");
+  assert.fail(failure);
+}
+
+// The contents of the one temporary `.part` file in `folder`, if there is one.
+async function partial(folder: string): Promise<string | undefined> {
+  const part = (await readdir(folder)).find((f) => f.endsWith(".part"));
+  return part === undefined
+    ? undefined
+    : await readFile(join(folder, part), "utf8");
 }
