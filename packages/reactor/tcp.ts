@@ -283,8 +283,9 @@ export class Port implements IListeningPort, _TransportOwner {
  * same reason: {@linkcode ConnectionRefusedError}, {@linkcode DNSLookupError},
  * another {@linkcode ConnectError}, `TimeoutError` (from `@twixt/defer`)
  * after `timeout` seconds, or {@linkcode ConnectingCancelledError} when the
- * Deferred is cancelled. When the connection later ends,
- * `factory.clientConnectionLost` is called.
+ * Deferred is cancelled. A timeout that is not a finite number of seconds,
+ * 0 or more, fails it with a `RangeError` before anything starts. When the
+ * connection later ends, `factory.clientConnectionLost` is called.
  *
  * @param reactor The reactor (its clock times the attempt out).
  * @param host The host name or IP address.
@@ -368,6 +369,20 @@ export class Connector<P extends Protocol = Protocol>
 
   /** @internal Starts the first attempt and returns its Deferred. */
   _connect(): Deferred<P> {
+    const t = this.#timeout;
+    if (typeof t !== "number" || !(t >= 0) || t === Infinity) {
+      // Bad input fails the Deferred; it must not throw out of connectTCP
+      // nor leave the factory started.
+      const d = new Deferred<P>();
+      d.errback(
+        new RangeError(
+          `Cannot connect to ${this.#host}:${this.#port} with a timeout of ${
+            String(t)
+          } seconds; it must be a finite number of seconds, 0 or more`,
+        ),
+      );
+      return d;
+    }
     this.#deferred = new Deferred<P>(() => {
       if (this.state === "connecting") {
         this.#failIfNotConnected(

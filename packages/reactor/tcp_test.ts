@@ -500,6 +500,19 @@ describe("listenTCP and connectTCP", () => {
     await port.stopListening();
   });
 
+  it("fails a connect with a negative, NaN or infinite timeout with RangeError, starting nothing", async () => {
+    for (const timeout of [-1, NaN, Infinity, "5" as unknown as number]) {
+      const factory = Keeping.forProtocol(Recorder) as Keeping<Recorder>;
+      let started = 0;
+      factory.startFactory = () => started++;
+      const d = connectTCP(reactor, "127.0.0.1", 1, factory, { timeout });
+      await assert.rejects(d.asPromise(), RangeError);
+      assert.equal(started, 0);
+      assert.equal(factory.failed.length, 0);
+    }
+    assert.equal(reactor.getDelayedCalls().length, 0);
+  });
+
   it("cancelling a connect fails it with ConnectingCancelledError and tells the factory", async () => {
     const { port, number } = await listen(Protocol);
     const factory = Keeping.forProtocol(Recorder) as Keeping<Recorder>;
