@@ -258,7 +258,20 @@ describe("timeout", () => {
   });
 
   it("covers the body too: a body that stops coming times out", async () => {
-    const d = getPage(server.url("/slow-body?t=2"), { timeout: 0.2 });
+    // On a Clock, so the timeout cannot strike before the request has
+    // reached the server (a real 0.2 s timer could, on a loaded machine).
+    const clock = new Clock();
+    const d = getPage(server.url("/slow-body?t=2"), {
+      timeout: 5,
+      reactor: clock,
+    });
+    await server.arrived("/slow-body?t=2");
+    // The server has sent the head and part of the body; give the client a
+    // moment to read them, so the timeout strikes inside the body.
+    await new Promise((r) => setTimeout(r, 50));
+    clock.advance(4.9);
+    assert.equal(d.called, false);
+    clock.advance(0.1);
     await errorOf(d, TimeoutError);
     await server.closed("/slow-body?t=2");
   });
