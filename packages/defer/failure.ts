@@ -92,7 +92,7 @@ export class Failure {
     for (const t of types) {
       if (typeof t === "string") {
         if (classNames(this.value).includes(t)) return t;
-      } else if (this.value instanceof (t as new () => unknown)) {
+      } else if (isInstance(this.value, t)) {
         return t;
       } else if (this.value === t) {
         return t;
@@ -256,6 +256,14 @@ let captureStacks = false;
 /** @internal Turns stack capture for non-Error failures on or off. */
 export function _setCaptureStacks(on: boolean): void {
   captureStacks = on;
+}
+
+// instanceof, with primitives taken as their wrapper objects (as their
+// names are), so that check(f.type) always matches.
+// deno-lint-ignore ban-types
+function isInstance(value: unknown, t: Function): boolean {
+  if (value === null || value === undefined) return false;
+  return Object(value) instanceof (t as new () => unknown);
 }
 
 function classNames(value: unknown): string[] {

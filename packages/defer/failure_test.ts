@@ -84,6 +84,14 @@ describe("Failure.check", () => {
     assert.equal(new Failure("text").check("String"), "String");
     assert.equal(new Failure(null).check("Object"), null);
   });
+
+  it("matches primitive values by their wrapper class, so check(type) always matches", () => {
+    const f = new Failure(42);
+    assert.equal(f.check(f.type!), Number);
+    assert.equal(new Failure("text").check(String), String);
+    assert.equal(new Failure(false).check(Object), Object);
+    assert.equal(new Failure(undefined).check(Object), null);
+  });
 });
 
 describe("Failure.trap", () => {
