@@ -16,7 +16,35 @@ import {
 } from "./errors.ts";
 import { reactor } from "./reactor.ts";
 
-/** How a {@linkcode Cooperator} runs its steps. */
+/**
+ * How a {@linkcode Cooperator} runs its steps.
+ *
+ * @example Usage
+ * ```ts
+ * import { Clock, Cooperator, type CooperatorOptions } from "@twixt/reactor/task";
+ * import assert from "node:assert/strict";
+ *
+ * const clock = new Clock();
+ * const opts: CooperatorOptions = {
+ *   // A step each second, of one unit of work.
+ *   scheduler: (step) => clock.callLater(1, step),
+ *   terminationPredicateFactory: () => () => true,
+ * };
+ * const done: number[] = [];
+ * function* work(): Generator<void> {
+ *   for (const n of [1, 2, 3]) {
+ *     done.push(n);
+ *     yield;
+ *   }
+ * }
+ * new Cooperator(opts).coiterate(work());
+ * clock.advance(1);
+ * assert.deepEqual(done, [1]);
+ * clock.pump([1, 1, 1]);
+ * assert.deepEqual(done, [1, 2, 3]);
+ * assert.deepEqual(clock.getDelayedCalls(), []);
+ * ```
+ */
 export interface CooperatorOptions {
   /**
    * Called at the start of each step; returns a predicate that says when

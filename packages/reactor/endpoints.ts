@@ -16,13 +16,45 @@ import {
   type ListenTCPOptions,
 } from "./tcp.ts";
 
-/** Something that can listen with a factory: a server endpoint. */
+/**
+ * Something that can listen with a factory: a server endpoint.
+ *
+ * @example Usage
+ * ```ts
+ * import { Factory, type IStreamServerEndpoint, Protocol, reactor, TCP4ServerEndpoint } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * async function freePort(endpoint: IStreamServerEndpoint): Promise<number> {
+ *   const port = await endpoint.listen(Factory.forProtocol(Protocol));
+ *   await port.stopListening();
+ *   return port.getHost().port;
+ * }
+ * assert.ok(await freePort(new TCP4ServerEndpoint(reactor, 0, { interface: "127.0.0.1" })) > 0);
+ * ```
+ */
 export interface IStreamServerEndpoint {
   /** Listens; the Deferred fires with the port. */
   listen(factory: Factory<Protocol>): Deferred<IListeningPort>;
 }
 
-/** Something that can connect with a factory: a client endpoint. */
+/**
+ * Something that can connect with a factory: a client endpoint.
+ *
+ * @example Usage
+ * ```ts
+ * import { Factory, type IStreamClientEndpoint, listenTCP, Protocol, reactor, TCP4ClientEndpoint } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * async function ping(endpoint: IStreamClientEndpoint): Promise<boolean> {
+ *   const p = await endpoint.connect(Factory.forProtocol(Protocol));
+ *   p.transport.loseConnection();
+ *   return p.connected;
+ * }
+ * const port = await listenTCP(reactor, 0, Factory.forProtocol(Protocol), { interface: "127.0.0.1" });
+ * assert.equal(await ping(new TCP4ClientEndpoint(reactor, "127.0.0.1", port.getHost().port)), true);
+ * await port.stopListening();
+ * ```
+ */
 export interface IStreamClientEndpoint {
   /** Connects; the Deferred fires with the connected protocol. */
   connect<P extends Protocol>(factory: Factory<P>): Deferred<P>;

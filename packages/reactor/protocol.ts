@@ -78,7 +78,19 @@ export class Protocol {
   connectionLost(_reason: Failure): void {}
 }
 
-/** A class of protocols that a factory can build. */
+/**
+ * A class of protocols that a factory can build.
+ *
+ * @example Usage
+ * ```ts
+ * import { Factory, Protocol, type ProtocolClass } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * class Quiet extends Protocol {}
+ * const cls: ProtocolClass<Quiet> = Quiet;
+ * assert.equal(Factory.forProtocol(cls).protocol, Quiet);
+ * ```
+ */
 export type ProtocolClass<P extends Protocol = Protocol> = new () => P;
 
 /**

@@ -30,12 +30,39 @@ import {
 } from "./tcp.ts";
 import type { IListeningPort } from "./tcp_interfaces.ts";
 
-/** The phases of a system event, in the order they run. */
+/**
+ * The phases of a system event, in the order they run.
+ *
+ * @example Usage
+ * ```ts
+ * import { Reactor, type SystemEventPhase } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * const r = new Reactor();
+ * const log: SystemEventPhase[] = [];
+ * for (const phase of ["after", "during", "before"] as const) {
+ *   r.addSystemEventTrigger(phase, "reload", () => log.push(phase));
+ * }
+ * r.fireSystemEvent("reload");
+ * assert.deepEqual(log, ["before", "during", "after"]);
+ * ```
+ */
 export type SystemEventPhase = "before" | "during" | "after";
 
 /**
  * The handle {@linkcode Reactor.addSystemEventTrigger} returns, for
  * {@linkcode Reactor.removeSystemEventTrigger}.
+ *
+ * @example Usage
+ * ```ts
+ * import { Reactor, type SystemEventTrigger } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * const r = new Reactor();
+ * const id: SystemEventTrigger = r.addSystemEventTrigger("before", "shutdown", () => {});
+ * assert.deepEqual([id.phase, id.event], ["before", "shutdown"]);
+ * r.removeSystemEventTrigger(id);
+ * ```
  */
 export interface SystemEventTrigger {
   /** The event it is for, e.g. `"shutdown"`. */
@@ -84,7 +111,23 @@ export interface IReactorCore {
   fireSystemEvent(event: string): void;
 }
 
-/** Both halves of a reactor, as the rest of Twixt needs it. */
+/**
+ * Both halves of a reactor, as the rest of Twixt needs it.
+ *
+ * @example Usage
+ * ```ts
+ * import { type IReactor, Reactor } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * function stopIn(r: IReactor, seconds: number): void {
+ *   r.callLater(seconds, () => r.stop());
+ * }
+ * const r = new Reactor();
+ * stopIn(r, 0.01);
+ * await r.run();
+ * assert.equal(r.running, false);
+ * ```
+ */
 export type IReactor = IReactorTime & IReactorCore;
 
 // deno-lint-ignore no-explicit-any

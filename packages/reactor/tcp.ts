@@ -38,7 +38,20 @@ import { type ClientFactory, type Factory, Protocol } from "./protocol.ts";
 import { type _TransportOwner, TCPTransport } from "./transport.ts";
 import { _track, _untrack } from "./_tcp_shutdown.ts";
 
-/** Options of {@linkcode listenTCP}. */
+/**
+ * Options of {@linkcode listenTCP}.
+ *
+ * @example Usage
+ * ```ts
+ * import { Factory, listenTCP, type ListenTCPOptions, Protocol, reactor } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * const opts: ListenTCPOptions = { interface: "127.0.0.1", backlog: 10 };
+ * const port = await listenTCP(reactor, 0, Factory.forProtocol(Protocol), opts);
+ * assert.equal(port.getHost().host, "127.0.0.1");
+ * await port.stopListening();
+ * ```
+ */
 export interface ListenTCPOptions {
   /** The local address to listen on; `"0.0.0.0"` (every IPv4 interface) by default. */
   interface?: string;
@@ -46,7 +59,22 @@ export interface ListenTCPOptions {
   backlog?: number;
 }
 
-/** Options of {@linkcode connectTCP}. */
+/**
+ * Options of {@linkcode connectTCP}.
+ *
+ * @example Usage
+ * ```ts
+ * import { ClientFactory, connectTCP, type ConnectTCPOptions, Factory, listenTCP, Protocol, reactor } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * const port = await listenTCP(reactor, 0, Factory.forProtocol(Protocol), { interface: "127.0.0.1" });
+ * const opts: ConnectTCPOptions = { timeout: 5, bindAddress: { host: "127.0.0.1" } };
+ * const client = await connectTCP(reactor, "127.0.0.1", port.getHost().port, ClientFactory.forProtocol(Protocol), opts);
+ * assert.equal(client.transport.getHost().host, "127.0.0.1");
+ * client.transport.loseConnection();
+ * await port.stopListening();
+ * ```
+ */
 export interface ConnectTCPOptions {
   /** Seconds to wait for the connection before failing with `TimeoutError`; 30 by default. */
   timeout?: number;

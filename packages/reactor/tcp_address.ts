@@ -69,7 +69,20 @@ export class IPv6Address {
   }
 }
 
-/** Either TCP address. */
+/**
+ * Either TCP address.
+ *
+ * @example Usage
+ * ```ts
+ * import { IPv4Address, type TCPAddress } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * function show(addr: TCPAddress): string {
+ *   return `${addr.host}:${addr.port}`;
+ * }
+ * assert.equal(show(new IPv4Address("TCP", "127.0.0.1", 8000)), "127.0.0.1:8000");
+ * ```
+ */
 export type TCPAddress = IPv4Address | IPv6Address;
 
 /** @internal The address object for a `node:net` address/port pair. */
