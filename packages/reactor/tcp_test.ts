@@ -41,10 +41,29 @@ class Keeping<P extends Protocol> extends ClientFactory<P> {
   built: P[] = [];
   failed: Failure[] = [];
   lostReasons: Failure[] = [];
+  // Wake-ups for accepted(), by index (untyped by P, which keeps the casts
+  // of forProtocol's result to Keeping<P> valid).
+  #waiters: Array<[number, () => void]> = [];
   override buildProtocol(addr: IPv4Address): P | null {
     const p = super.buildProtocol(addr);
-    if (p !== null) this.built.push(p);
+    if (p !== null) {
+      this.built.push(p);
+      const ready = this.#waiters.filter(([i]) => i < this.built.length);
+      this.#waiters = this.#waiters.filter(([i]) => i >= this.built.length);
+      for (const [, wake] of ready) wake();
+    }
     return p;
+  }
+  /**
+   * The `i`th protocol built, once it is: a client's connect can complete
+   * before the server has accepted the connection.
+   */
+  accepted(i = 0): Promise<P> {
+    const p = this.built[i];
+    if (p !== undefined) return Promise.resolve(p);
+    return new Promise((resolve) =>
+      this.#waiters.push([i, () => resolve(this.built[i]!)])
+    );
   }
   override clientConnectionFailed(_c: IConnector, reason: Failure): void {
     this.failed.push(reason);
@@ -210,7 +229,7 @@ describe("listenTCP and connectTCP", () => {
     const { port, number, factory } = await listen(Fragile);
     const victim = await connect(number, Recorder);
     victim.transport.write("boom");
-    const serverReason = await factory.built[0]!.lost.promise;
+    const serverReason = await (await factory.accepted()).lost.promise;
     assert.ok(serverReason.check(RangeError));
     await victim.lost.promise;
     assert.deepEqual(
@@ -259,8 +278,9 @@ describe("listenTCP and connectTCP", () => {
     }
     const { port, number, factory } = await listen(Grumpy);
     const client = await connect(number, Recorder);
+    const server = await factory.accepted();
     client.transport.loseConnection();
-    await factory.built[0]!.lost.promise;
+    await server.lost.promise;
     await client.lost.promise;
     assert.deepEqual(flushLoggedErrors().map((f) => f.getErrorMessage()), [
       "Cannot say goodbye",
@@ -298,15 +318,15 @@ describe("listenTCP and connectTCP", () => {
       connectTCP(reactor, "127.0.0.1", number, new None()).asPromise(),
       NoProtocol,
     );
-    await factory.built[0]?.lost.promise;
+    await (await factory.accepted()).lost.promise;
     await port.stopListening();
   });
 
   it("gives both sides each other's addresses", async () => {
     const { port, number, factory } = await listen(Recorder);
     const client = await connect(number, Recorder);
-    await factory.built[0]!.made.promise;
-    const server = factory.built[0]!;
+    const server = await factory.accepted();
+    await server.made.promise;
     assert.ok(client.transport.getPeer() instanceof IPv4Address);
     assert.deepEqual(
       client.transport.getPeer(),
@@ -341,8 +361,9 @@ describe("listenTCP and connectTCP", () => {
       number,
       Told.forProtocol(Client) as Told,
     );
-    await serverFactory.built[0]!.made.promise;
-    serverFactory.built[0]!.transport.loseConnection();
+    const server = await serverFactory.accepted();
+    await server.made.promise;
+    server.transport.loseConnection();
     assert.ok((await gone.promise).check(ConnectionDone));
     assert.deepEqual(order, ["protocol", "factory"]);
     await port.stopListening();
@@ -420,6 +441,8 @@ describe("listenTCP and connectTCP", () => {
   it("stopListening refuses new connections but keeps open ones", async () => {
     const { port, number, factory } = await listen(Echo);
     const client = await connect(number, Recorder);
+    // Accepted before the port closes, or closing it would refuse it too.
+    const server = await factory.accepted();
     await port.stopListening();
     await assert.rejects(connect(number, Recorder), ConnectionRefusedError);
     const done = signal();
@@ -430,7 +453,7 @@ describe("listenTCP and connectTCP", () => {
     client.transport.write("x");
     await done.promise;
     client.transport.loseConnection();
-    await factory.built[0]!.lost.promise;
+    await server.lost.promise;
   });
 
   it("calls startFactory when listening starts and stopFactory when it stops", async () => {
@@ -534,11 +557,12 @@ describe("listenTCP and connectTCP", () => {
       port.getHost().port,
       ClientFactory.forProtocol(Recorder),
     );
-    await factory.built[0]!.made.promise;
+    const server = await factory.accepted();
+    await server.made.promise;
     r.callWhenRunning(() => r.stop());
     await r.run();
     assert.ok((await client.lost.promise).check(ConnectionLost));
-    assert.ok((await factory.built[0]!.lost.promise).check(ConnectionLost));
+    assert.ok((await server.lost.promise).check(ConnectionLost));
     await assert.rejects(
       connect(port.getHost().port, Recorder),
       ConnectionRefusedError,
