@@ -60,6 +60,20 @@ for (const p of all) {
     writes.push([path, JSON.stringify(json, null, 2) + "\n"]);
   }
 }
+// The lockfile records each workspace package's version and its sibling
+// dependencies; keep it in step so `npm ci` sees what package.json says.
+const lockPath = join(ROOT, "package-lock.json");
+const lock = readJson(lockPath);
+for (const [key, entry] of Object.entries(lock["packages"] ?? {})) {
+  const e = entry as Record<string, any>;
+  if (!key.startsWith("packages/") || !names.has(e["name"])) continue;
+  e["version"] = next;
+  for (const dep of Object.keys(e["dependencies"] ?? {})) {
+    if (names.has(dep)) e["dependencies"][dep] = next;
+  }
+}
+writes.push([lockPath, JSON.stringify(lock, null, 2) + "\n"]);
+
 const changelog = join(ROOT, "CHANGELOG.md");
 const text = readFileSync(changelog, "utf8");
 if (!text.includes("## [Unreleased]")) {
