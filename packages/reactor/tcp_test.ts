@@ -135,22 +135,27 @@ describe("listenTCP and connectTCP", () => {
     await port.stopListening();
   });
 
-  it("sends everything written before loseConnection, then closes cleanly", async () => {
+  it("sends everything written before loseConnection, and while it flushes, then closes cleanly", async () => {
     const data = pattern(3 << 20);
+    const tail = new TextEncoder().encode("written after loseConnection");
     class Sender extends Recorder {
       override connectionMade(): void {
         for (let at = 0; at < data.length; at += 65536) {
           this.transport.write(data.subarray(at, at + 65536));
         }
         this.transport.loseConnection();
-        this.transport.write("dropped: written after loseConnection");
+        // Sent, as in Twisted: the data before it is still being flushed.
+        this.transport.write(tail);
       }
     }
     const { port, number, factory } = await listen(Sender);
     const client = await connect(number, Recorder);
     const reason = await client.lost.promise;
     assert.ok(reason.check(ConnectionDone), reason.getErrorMessage());
-    assert.deepEqual(client.bytes(), data);
+    const want = new Uint8Array(data.length + tail.length);
+    want.set(data);
+    want.set(tail, data.length);
+    assert.deepEqual(client.bytes(), want);
     assert.ok((await factory.built[0]!.lost.promise).check(ConnectionDone));
     await port.stopListening();
   });

@@ -18,6 +18,8 @@ import {
 import type { IProducer, IPushProducer, ITransport } from "./tcp_interfaces.ts";
 import type { Protocol } from "./protocol.ts";
 
+const EMPTY = new Uint8Array(0);
+
 /** @internal What the owner of a transport (port or connector) hears. */
 export interface _TransportOwner {
   /** Called after the protocol's `connectionLost`. */
@@ -61,6 +63,8 @@ export class TCPTransport implements ITransport {
   #disconnecting = false;
   // The socket's write side is ended or destroyed: writes are dropped.
   #writeClosed = false;
+  // loseConnection's close is under way (see #endWrites).
+  #ending = false;
   #reason: Failure | undefined = undefined;
   #producer: IProducer | undefined = undefined;
   #streaming = false;
@@ -120,9 +124,10 @@ export class TCPTransport implements ITransport {
   }
 
   /**
-   * Sends `data` (a string is sent as UTF-8). Writes after the connection
-   * is closed (by either side), or after `loseConnection` once the pending
-   * data is being flushed, are dropped, as in Twisted.
+   * Sends `data` (a string is sent as UTF-8). As in Twisted, writes after
+   * `loseConnection` are still sent while earlier data is being flushed,
+   * and writes after the connection is closed (by either side) are
+   * dropped.
    */
   write(data: Uint8Array | string): void {
     if (this.#writeClosed || data.length === 0) return;
@@ -135,8 +140,8 @@ export class TCPTransport implements ITransport {
   }
 
   /**
-   * Closes the connection cleanly once everything written so far has been
-   * sent (and, if a producer is registered, once it unregisters). Reading
+   * Closes the connection cleanly once everything written has been sent
+   * (and, if a producer is registered, once it unregisters). Reading
    * stops at once. The protocol's `connectionLost` then gets
    * `ConnectionDone`.
    */
@@ -295,14 +300,27 @@ export class TCPTransport implements ITransport {
     });
   }
 
+  // As in Twisted, the connection closes once everything written has been
+  // sent, including what is written while the rest is being flushed. node
+  // would refuse writes after end(), so end() waits until nothing is
+  // pending: an empty write's callback runs once all before it is flushed.
   #endWrites(): void {
-    this.#writeClosed = true;
+    if (this.#ending || this.#writeClosed) return;
+    this.#ending = true;
     const socket = this.#socket;
-    // end() flushes what is buffered, then sends FIN; close fully once the
-    // data is with the kernel, as Twisted does, rather than wait for the
-    // other side to close its half.
-    socket.once("finish", () => socket.destroy());
-    socket.end();
+    const flushed = (err?: Error | null): void => {
+      if (err || this.#writeClosed || socket.destroyed) return;
+      if (socket.writableLength > 0) {
+        socket.write(EMPTY, flushed);
+        return;
+      }
+      this.#writeClosed = true;
+      // end() sends FIN; close fully once it is with the kernel, as Twisted
+      // does, rather than wait for the other side to close its half.
+      socket.once("finish", () => socket.destroy());
+      socket.end();
+    };
+    socket.write(EMPTY, flushed);
   }
 
   #destroy(): void {
