@@ -15,6 +15,7 @@ import {
   TaskStopped,
 } from "./errors.ts";
 import { reactor } from "./reactor.ts";
+import { isThenable } from "./_thenable.ts";
 
 /**
  * How a {@linkcode Cooperator} runs its steps.
@@ -75,11 +76,6 @@ function defaultTermination(): () => boolean {
 
 function defaultScheduler(step: () => void): IDelayedCall {
   return reactor.callLater(EPSILON, step);
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && (typeof x === "object" || typeof x === "function") &&
-    typeof (x as PromiseLike<unknown>).then === "function";
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   type ListenTCPOptions,
 } from "./tcp.ts";
 import type { IListeningPort } from "./tcp_interfaces.ts";
+import { isThenable } from "./_thenable.ts";
 
 /**
  * The phases of a system event, in the order they run.
@@ -678,11 +679,6 @@ export class Reactor implements IReactorTime, IReactorCore {
       this.#arm();
     }
   };
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && (typeof x === "object" || typeof x === "function") &&
-    typeof (x as PromiseLike<unknown>).then === "function";
 }
 
 /**
