@@ -5,7 +5,14 @@
  * @module
  */
 
-import { type Deferred, fail, type IReactorTime } from "@twixt/defer";
+import {
+  type Deferred,
+  fail,
+  Failure,
+  type IReactorTime,
+  logError,
+} from "@twixt/defer";
+import type { IPushProducer } from "@twixt/reactor";
 import {
   bodyLength,
   deferredOf,
@@ -15,6 +22,7 @@ import {
 } from "./_request.ts";
 import type { AgentOptions, Body } from "./options.ts";
 import { statusPhrase } from "./_status.ts";
+import { ResponseDone } from "./errors.ts";
 
 /**
  * An HTTP client, as Twisted's `twisted.web.client.Agent`:
@@ -155,6 +163,145 @@ export class Response {
     this.length = bodyLength(res);
     this.url = ex.url;
     this.#source = [ex, res];
+  }
+
+  /**
+   * Streams the body to `protocol`, as Twisted's `IResponse.deliverBody`:
+   * `makeConnection` with a producer (`pauseProducing` holds the reading,
+   * `resumeProducing` goes on, `stopProducing` closes the connection), then
+   * `dataReceived` for each chunk as it arrives, then `connectionLost` once:
+   * with {@linkcode ResponseDone} when the whole body came, else with what
+   * went wrong (`ResponseFailed`, `BodyTooLarge`, `CancelledError` after
+   * `stopProducing`, or what `dataReceived` threw). A body can be read
+   * once, by this or by {@linkcode readBody}.
+   *
+   * @param protocol Receives the body; a `Protocol` from `@twixt/reactor`
+   * fits.
+   * @example Usage
+   * ```ts
+   * import { Failure } from "@twixt/defer";
+   * import { Agent, ResponseDone } from "@twixt/web-client";
+   * import { createServer } from "node:http";
+   * import assert from "node:assert/strict";
+   *
+   * const server = createServer((_req, res) => res.end("streamed"));
+   * await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+   * const { port } = server.address() as { port: number };
+   *
+   * const response = await new Agent().request("GET", `http://127.0.0.1:${port}/`);
+   * const text = await new Promise<string>((resolve, reject) => {
+   *   let body = "";
+   *   response.deliverBody({
+   *     makeConnection() {},
+   *     dataReceived(data) { body += new TextDecoder().decode(data); },
+   *     connectionLost(reason: Failure) {
+   *       if (reason.check(ResponseDone)) resolve(body);
+   *       else reject(reason.value);
+   *     },
+   *   });
+   * });
+   * assert.equal(text, "streamed");
+   * server.close();
+   * ```
+   */
+  deliverBody(protocol: IBodyProtocol): void {
+    const source = takeBody(this);
+    if (source === undefined) {
+      lose(
+        protocol,
+        new Error(
+          `Cannot deliver the body of the response from ${this.url} twice`,
+        ),
+      );
+      return;
+    }
+    const [ex, res] = source;
+    // While paused, the sink returns this promise, which holds the reading.
+    let held: { promise: Promise<void>; release: () => void } | undefined;
+    let stopped = false;
+    const release = (): void => {
+      const h = held;
+      held = undefined;
+      h?.release();
+    };
+    const producer: IPushProducer = {
+      pauseProducing(): void {
+        if (held !== undefined) return;
+        let resolve = (): void => {};
+        const promise = new Promise<void>((r) => (resolve = r));
+        held = { promise, release: resolve };
+      },
+      resumeProducing: release,
+      stopProducing(): void {
+        stopped = true;
+        ex.abort();
+        release();
+      },
+    };
+    try {
+      protocol.makeConnection(producer);
+    } catch (e) {
+      ex.abort();
+      lose(protocol, e);
+      return;
+    }
+    const url = this.url;
+    // Nothing is delivered while paused or once stopped; a pause made in
+    // dataReceived holds the next read.
+    const deliver = (chunk: Uint8Array): Promise<void> | undefined => {
+      if (!stopped) protocol.dataReceived(chunk);
+      return held?.promise;
+    };
+    ex.stream(
+      res,
+      (chunk) =>
+        held === undefined
+          ? deliver(chunk)
+          : held.promise.then(() => deliver(chunk)),
+    ).then(
+      () => lose(protocol, new ResponseDone(url)),
+      (e) => {
+        ex.abort();
+        lose(protocol, e);
+      },
+    );
+  }
+}
+
+/**
+ * What {@linkcode Response.deliverBody} delivers a body to, as Twisted's
+ * body protocols: a `Protocol` from `@twixt/reactor` fits.
+ *
+ * @example Usage
+ * ```ts
+ * import type { IBodyProtocol } from "@twixt/web-client";
+ *
+ * const sizes: number[] = [];
+ * const counter: IBodyProtocol = {
+ *   makeConnection() {},
+ *   dataReceived(data) { sizes.push(data.byteLength); },
+ *   connectionLost() {},
+ * };
+ * ```
+ */
+export interface IBodyProtocol {
+  /** Receives the producer that paces the body. */
+  makeConnection(producer: IPushProducer): void;
+  /** Receives each chunk of the body as it arrives. */
+  dataReceived(data: Uint8Array): void;
+  /** Called once at the end: `ResponseDone`, or what went wrong. */
+  connectionLost(reason: Failure): void;
+}
+
+// Ends a body protocol; an error it throws there has nowhere to go but the
+// log.
+function lose(protocol: IBodyProtocol, reason: unknown): void {
+  try {
+    protocol.connectionLost(
+      reason instanceof Failure ? reason : new Failure(reason),
+    );
+  } catch (e) {
+    logError(new Failure(e));
   }
 }
 

@@ -1,6 +1,12 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CancelledError, Deferred, TimeoutError } from "@twixt/defer";
+import {
+  CancelledError,
+  Deferred,
+  type Failure,
+  TimeoutError,
+} from "@twixt/defer";
+import type { IPushProducer } from "@twixt/reactor";
 import { Clock } from "@twixt/reactor/task";
 import {
   Agent,
@@ -8,10 +14,17 @@ import {
   InfiniteRedirection,
   readBody,
   Response,
+  ResponseDone,
   ResponseFailed,
   SchemeNotSupported,
 } from "./mod.ts";
-import { BINARY, serve, type TestServer } from "./testdata/server.ts";
+import {
+  BIG_SIZE,
+  BINARY,
+  pattern,
+  serve,
+  type TestServer,
+} from "./testdata/server.ts";
 import { errorOf } from "./testdata/failure.ts";
 
 let server: TestServer;
@@ -201,5 +214,118 @@ describe("readBody", () => {
     d.cancel();
     await errorOf(d, CancelledError);
     await server.closed("/slow-body?r=2");
+  });
+});
+
+// A body protocol that records what it is given; `ended` settles with the
+// reason passed to connectionLost.
+class Recorder {
+  chunks: Uint8Array[] = [];
+  producer: IPushProducer | undefined;
+  reasons: Failure[] = [];
+  ended: Promise<Failure>;
+  #end: (f: Failure) => void = () => {};
+  constructor(readonly onData: (r: Recorder) => void = () => {}) {
+    this.ended = new Promise((resolve) => (this.#end = resolve));
+  }
+  makeConnection(producer: IPushProducer): void {
+    this.producer = producer;
+  }
+  dataReceived(data: Uint8Array): void {
+    this.chunks.push(data);
+    this.onData(this);
+  }
+  connectionLost(reason: Failure): void {
+    this.reasons.push(reason);
+    this.#end(reason);
+  }
+  get bytes(): Uint8Array {
+    const out = new Uint8Array(
+      this.chunks.reduce((n, c) => n + c.byteLength, 0),
+    );
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.byteLength;
+    }
+    return out;
+  }
+}
+
+describe("Response.deliverBody", () => {
+  it("delivers the body chunk by chunk, then ResponseDone", async () => {
+    const response = await new Agent().request("GET", server.url("/big?d=1"));
+    const r = new Recorder();
+    response.deliverBody(r);
+    const reason = await r.ended;
+    assert.ok(reason.check(ResponseDone));
+    assert.equal(r.reasons.length, 1);
+    assert.ok(r.producer !== undefined);
+    assert.ok(r.chunks.length > 1);
+    assert.deepEqual(r.bytes, pattern(BIG_SIZE));
+  });
+
+  it("holds the reading while paused and goes on when resumed", async () => {
+    const response = await new Agent().request("GET", server.url("/big?d=2"));
+    let pausedAt = -1;
+    const r = new Recorder((rec) => {
+      if (pausedAt < 0) {
+        pausedAt = rec.chunks.length;
+        rec.producer!.pauseProducing();
+      }
+    });
+    response.deliverBody(r);
+    while (pausedAt < 0) await new Promise((res) => setTimeout(res, 5));
+    await new Promise((res) => setTimeout(res, 100));
+    assert.equal(r.chunks.length, pausedAt);
+    assert.equal(r.reasons.length, 0);
+    r.producer!.resumeProducing();
+    const reason = await r.ended;
+    assert.ok(reason.check(ResponseDone));
+    assert.deepEqual(r.bytes, pattern(BIG_SIZE));
+  });
+
+  it("closes the connection and delivers no more on stopProducing", async () => {
+    const response = await new Agent().request(
+      "GET",
+      server.url("/slow-body?d=3"),
+    );
+    const r = new Recorder((rec) => rec.producer!.stopProducing());
+    response.deliverBody(r);
+    const reason = await r.ended;
+    assert.ok(reason.check(CancelledError));
+    assert.equal(r.chunks.length, 1);
+    await server.closed("/slow-body?d=3");
+  });
+
+  it("ends with the error dataReceived threw, and closes the connection", async () => {
+    const response = await new Agent().request(
+      "GET",
+      server.url("/slow-body?d=4"),
+    );
+    const r = new Recorder(() => {
+      throw new RangeError("Cannot take this chunk");
+    });
+    response.deliverBody(r);
+    const reason = await r.ended;
+    assert.ok(reason.check(RangeError));
+    await server.closed("/slow-body?d=4");
+  });
+
+  it("ends with ResponseFailed when the body is cut off", async () => {
+    const response = await new Agent().request("GET", server.url("/truncated"));
+    const r = new Recorder();
+    response.deliverBody(r);
+    assert.ok((await r.ended).check(ResponseFailed));
+  });
+
+  it("refuses a body that was already read", async () => {
+    const response = await new Agent().request("GET", server.url("/text"));
+    assert.equal(text(await readBody(response)), "hello");
+    const r = new Recorder();
+    response.deliverBody(r);
+    const reason = await r.ended;
+    assert.match(reason.getErrorMessage(), /twice/);
+    assert.equal(r.chunks.length, 0);
   });
 });

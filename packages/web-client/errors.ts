@@ -326,3 +326,29 @@ function describe(e: unknown): string {
     ? `${e.message}: ${inner}`
     : e.message;
 }
+
+/**
+ * The reason given to a body protocol's `connectionLost` when
+ * {@linkcode Response.deliverBody} has delivered the whole body, as
+ * Twisted's `ResponseDone`: the clean end, not a failure to handle.
+ *
+ * @example Usage
+ * ```ts
+ * import { ResponseDone } from "@twixt/web-client";
+ * import assert from "node:assert/strict";
+ *
+ * const done = new ResponseDone("http://127.0.0.1/");
+ * assert.match(done.message, /delivered/);
+ * ```
+ */
+export class ResponseDone extends Error {
+  /** The URL whose body was delivered. */
+  readonly url: string;
+
+  /** Creates the error for the body of `url`. */
+  constructor(url: string) {
+    super(`The response body from ${url} was delivered in full`);
+    this.name = "ResponseDone";
+    this.url = url;
+  }
+}

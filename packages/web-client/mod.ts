@@ -46,13 +46,14 @@
  * @module
  */
 
-export { Agent, readBody, Response } from "./agent.ts";
+export { Agent, type IBodyProtocol, readBody, Response } from "./agent.ts";
 export { downloadPage } from "./download_page.ts";
 export {
   BodyTooLarge,
   HTTPError,
   InfiniteRedirection,
   PageRedirect,
+  ResponseDone,
   ResponseFailed,
   ResponseNeverReceived,
   SchemeNotSupported,
