@@ -1,14 +1,17 @@
 /**
- * TCP endpoints, as in `twisted.internet.endpoints`: where to listen or
+ * TCP endpoints (IPv4 and IPv6), as in `twisted.internet.endpoints`: where to listen or
  * connect, as a value, separate from what to run there.
  *
  * @module
  */
 
-import type { Deferred } from "@twixt/defer";
+import { lookup } from "node:dns";
+import { isIPv6 } from "node:net";
+import { Deferred } from "@twixt/defer";
 import type { TCPAddress } from "./tcp_address.ts";
 import type { IListeningPort, TCPReactor } from "./tcp_interfaces.ts";
 import { ClientFactory, type Factory, type Protocol } from "./protocol.ts";
+import { DNSLookupError } from "./tcp_errors.ts";
 import {
   connectTCP,
   type ConnectTCPOptions,
@@ -61,7 +64,7 @@ export interface IStreamClientEndpoint {
 }
 
 /**
- * A TCP port on this machine to listen on.
+ * A TCP port on this machine to listen on, over IPv4.
  *
  * @example Usage
  * ```ts
@@ -75,15 +78,11 @@ export interface IStreamClientEndpoint {
  * ```
  */
 export class TCP4ServerEndpoint implements IStreamServerEndpoint {
-  #reactor: TCPReactor;
-  #port: number;
-  #opts: ListenTCPOptions;
+  #endpoint: TCPServerEndpoint;
 
-  /** Describes port `port` (0 for any) on `opts.interface` (all IPv4 interfaces by default). */
+  /** Describes port `port` (0 for any) on `opts.interface` (all IPv4 interfaces, `"0.0.0.0"`, by default). */
   constructor(reactor: TCPReactor, port: number, opts: ListenTCPOptions = {}) {
-    this.#reactor = reactor;
-    this.#port = port;
-    this.#opts = opts;
+    this.#endpoint = new TCPServerEndpoint(reactor, port, opts, "0.0.0.0");
   }
 
   /**
@@ -91,12 +90,72 @@ export class TCP4ServerEndpoint implements IStreamServerEndpoint {
    * `listenTCP` does.
    */
   listen(factory: Factory<Protocol>): Deferred<IListeningPort> {
+    return this.#endpoint.listen(factory);
+  }
+}
+
+/**
+ * A TCP port on this machine to listen on, over IPv6: as
+ * {@linkcode TCP4ServerEndpoint}, on all IPv6 interfaces (`"::"`) by
+ * default. The port's `getHost()` and its connections' `getHost()` give an
+ * `IPv6Address`.
+ *
+ * @example Usage
+ * ```ts
+ * import { Factory, IPv6Address, Protocol, reactor, TCP6ServerEndpoint } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * const endpoint = new TCP6ServerEndpoint(reactor, 0, { interface: "::1" });
+ * const port = await endpoint.listen(Factory.forProtocol(Protocol));
+ * assert.ok(port.getHost() instanceof IPv6Address);
+ * assert.equal(port.getHost().host, "::1");
+ * await port.stopListening();
+ * ```
+ */
+export class TCP6ServerEndpoint implements IStreamServerEndpoint {
+  #endpoint: TCPServerEndpoint;
+
+  /**
+   * Describes port `port` (0 for any) on `opts.interface` (all IPv6
+   * interfaces, `"::"`, by default), with the options of
+   * {@linkcode TCP4ServerEndpoint}.
+   */
+  constructor(...args: ConstructorParameters<typeof TCP4ServerEndpoint>) {
+    const [reactor, port, opts = {}] = args;
+    this.#endpoint = new TCPServerEndpoint(reactor, port, opts, "::");
+  }
+
+  /** Listens with `factory`, as {@linkcode TCP4ServerEndpoint.listen} does. */
+  listen(factory: Factory<Protocol>): Deferred<IListeningPort> {
+    return this.#endpoint.listen(factory);
+  }
+}
+
+// The server endpoint of both families, which differ only in the default
+// interface.
+class TCPServerEndpoint {
+  #reactor: TCPReactor;
+  #port: number;
+  #opts: ListenTCPOptions;
+
+  constructor(
+    reactor: TCPReactor,
+    port: number,
+    opts: ListenTCPOptions,
+    anyInterface: string,
+  ) {
+    this.#reactor = reactor;
+    this.#port = port;
+    this.#opts = { ...opts, interface: opts.interface ?? anyInterface };
+  }
+
+  listen(factory: Factory<Protocol>): Deferred<IListeningPort> {
     return listenTCP(this.#reactor, this.#port, factory, this.#opts);
   }
 }
 
 /**
- * A TCP host and port to connect to.
+ * A TCP host and port to connect to, over IPv4.
  *
  * @example Usage
  * ```ts
@@ -112,10 +171,7 @@ export class TCP4ServerEndpoint implements IStreamServerEndpoint {
  * ```
  */
 export class TCP4ClientEndpoint implements IStreamClientEndpoint {
-  #reactor: TCPReactor;
-  #host: string;
-  #port: number;
-  #opts: ConnectTCPOptions;
+  #endpoint: TCPClientEndpoint;
 
   /** Describes `host`:`port`, with a connect timeout (30 s by default) and local address. */
   constructor(
@@ -124,10 +180,7 @@ export class TCP4ClientEndpoint implements IStreamClientEndpoint {
     port: number,
     opts: ConnectTCPOptions = {},
   ) {
-    this.#reactor = reactor;
-    this.#host = host;
-    this.#port = port;
-    this.#opts = opts;
+    this.#endpoint = new TCPClientEndpoint(reactor, host, port, opts, 4);
   }
 
   /**
@@ -139,14 +192,102 @@ export class TCP4ClientEndpoint implements IStreamClientEndpoint {
    * (`ConnectingCancelledError`).
    */
   connect<P extends Protocol>(factory: Factory<P>): Deferred<P> {
-    return connectTCP(
-      this.#reactor,
-      this.#host,
-      this.#port,
-      new WrappingFactory(factory),
-      this.#opts,
-    );
+    return this.#endpoint.connect(factory);
   }
+}
+
+/**
+ * A TCP host and port to connect to, over IPv6: as
+ * {@linkcode TCP4ClientEndpoint}, but `host` is an IPv6 address (`"::1"`),
+ * or a host name, which is resolved to an IPv6 address first (failing with
+ * `DNSLookupError` if it has none). The connection's `getPeer()` and
+ * `getHost()` give an `IPv6Address`.
+ *
+ * @example Usage
+ * ```ts
+ * import { connectProtocol, Factory, IPv6Address, Protocol, reactor, TCP6ClientEndpoint, TCP6ServerEndpoint } from "@twixt/reactor";
+ * import assert from "node:assert/strict";
+ *
+ * const port = await new TCP6ServerEndpoint(reactor, 0, { interface: "::1" }).listen(Factory.forProtocol(Protocol));
+ * const endpoint = new TCP6ClientEndpoint(reactor, "::1", port.getHost().port);
+ * const p = await connectProtocol(endpoint, new Protocol());
+ * assert.ok(p.transport.getPeer() instanceof IPv6Address);
+ * p.transport.loseConnection();
+ * await port.stopListening();
+ * ```
+ */
+export class TCP6ClientEndpoint implements IStreamClientEndpoint {
+  #endpoint: TCPClientEndpoint;
+
+  /**
+   * Describes `host`:`port`, with the options of
+   * {@linkcode TCP4ClientEndpoint}: a connect timeout (30 s by default) and
+   * local address.
+   */
+  constructor(...args: ConstructorParameters<typeof TCP4ClientEndpoint>) {
+    const [reactor, host, port, opts = {}] = args;
+    this.#endpoint = new TCPClientEndpoint(reactor, host, port, opts, 6);
+  }
+
+  /**
+   * Connects with a protocol from `factory`, as
+   * {@linkcode TCP4ClientEndpoint.connect} does, after resolving a host
+   * name to an IPv6 address (`DNSLookupError` if that fails). Cancelling
+   * it while resolving fails it with `CancelledError`.
+   */
+  connect<P extends Protocol>(factory: Factory<P>): Deferred<P> {
+    return this.#endpoint.connect(factory);
+  }
+}
+
+// The client endpoint of both families. As in Twisted, the IPv4 one leaves
+// host names to connectTCP, and the IPv6 one resolves them to an IPv6
+// address first.
+class TCPClientEndpoint {
+  #reactor: TCPReactor;
+  #host: string;
+  #port: number;
+  #opts: ConnectTCPOptions;
+  #family: 4 | 6;
+
+  constructor(
+    reactor: TCPReactor,
+    host: string,
+    port: number,
+    opts: ConnectTCPOptions,
+    family: 4 | 6,
+  ) {
+    this.#reactor = reactor;
+    this.#host = host;
+    this.#port = port;
+    this.#opts = opts;
+    this.#family = family;
+  }
+
+  connect<P extends Protocol>(factory: Factory<P>): Deferred<P> {
+    const connect = (host: string): Deferred<P> =>
+      connectTCP(
+        this.#reactor,
+        host,
+        this.#port,
+        new WrappingFactory(factory),
+        this.#opts,
+      );
+    if (this.#family === 4 || isIPv6(this.#host)) return connect(this.#host);
+    return resolveIPv6(this.#host).addCallback(connect);
+  }
+}
+
+// Resolves `host` to its first IPv6 address; a result that comes after the
+// Deferred was cancelled is dropped.
+function resolveIPv6(host: string): Deferred<string> {
+  const d = new Deferred<string>();
+  lookup(host, { family: 6 }, (err, address) => {
+    if (d.called) return;
+    if (err) d.errback(new DNSLookupError(host, { cause: err }));
+    else d.callback(address);
+  });
+  return d;
 }
 
 // Adapts any factory to connectTCP, as Twisted's endpoints do, keeping the

@@ -1,20 +1,27 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { lookup } from "node:dns";
 import { CancelledError, type Failure } from "@twixt/defer";
 import {
   CannotListenError,
   ConnectingCancelledError,
   ConnectionRefusedError,
   connectProtocol,
+  DNSLookupError,
   Factory,
+  type IListeningPort,
+  IPv6Address,
+  type IStreamServerEndpoint,
   LineReceiver,
   NoProtocol,
   Protocol,
   reactor,
   TCP4ClientEndpoint,
   TCP4ServerEndpoint,
+  TCP6ClientEndpoint,
+  TCP6ServerEndpoint,
 } from "./mod.ts";
-import { signal } from "./_tcp_test_util.ts";
+import { Recorder, signal } from "./_tcp_test_util.ts";
 
 class Greeter extends LineReceiver {
   override connectionMade(): void {
@@ -34,6 +41,32 @@ class Listener extends LineReceiver {
   override connectionLost(reason: Failure): void {
     this.lost.resolve(reason);
   }
+}
+
+// Checks that `p` was greeted, then closes its connection and `port`.
+async function expectHelloAndHangUp(
+  p: Listener,
+  port: IListeningPort,
+): Promise<void> {
+  assert.equal(await p.line.promise, "hello");
+  p.transport.loseConnection();
+  await p.lost.promise;
+  await port.stopListening();
+}
+
+// Listens on `endpoint`, then checks that listening again on the same port,
+// through `samePort(number)`, fails with CannotListenError.
+async function assertPortTaken(
+  endpoint: IStreamServerEndpoint,
+  samePort: (port: number) => IStreamServerEndpoint,
+): Promise<void> {
+  const port = await endpoint.listen(Factory.forProtocol(Greeter));
+  await assert.rejects(
+    samePort(port.getHost().port).listen(Factory.forProtocol(Greeter))
+      .asPromise(),
+    CannotListenError,
+  );
+  await port.stopListening();
 }
 
 const server = new TCP4ServerEndpoint(reactor, 0, { interface: "127.0.0.1" });
@@ -64,10 +97,7 @@ describe("TCP endpoints", () => {
     );
     assert.equal(p, mine);
     assert.equal(p.factory, undefined);
-    assert.equal(await mine.line.promise, "hello");
-    mine.transport.loseConnection();
-    await mine.lost.promise;
-    await port.stopListening();
+    await expectHelloAndHangUp(mine, port);
   });
 
   it("cancelling a connect stops it with ConnectingCancelledError, a CancelledError", async () => {
@@ -129,14 +159,133 @@ describe("TCP endpoints", () => {
   });
 
   it("fails a listen with CannotListenError when the port is taken", async () => {
-    const port = await server.listen(Factory.forProtocol(Greeter));
-    const again = new TCP4ServerEndpoint(reactor, port.getHost().port, {
-      interface: "127.0.0.1",
-    });
-    await assert.rejects(
-      again.listen(Factory.forProtocol(Greeter)).asPromise(),
-      CannotListenError,
+    await assertPortTaken(
+      server,
+      (n) => new TCP4ServerEndpoint(reactor, n, { interface: "127.0.0.1" }),
     );
+  });
+});
+
+// What this machine's resolver gives for localhost over IPv6 (from its
+// hosts file): an address, or none.
+function localhostIPv6(): Promise<string | undefined> {
+  return new Promise((resolve) =>
+    lookup("localhost", { family: 6 }, (err, address) => {
+      resolve(err ? undefined : address);
+    })
+  );
+}
+
+describe("TCP6 endpoints", () => {
+  const server6 = new TCP6ServerEndpoint(reactor, 0, { interface: "::1" });
+
+  it("listen on ::1 and connect to it, with IPv6Address on both ends", async () => {
+    const served = signal<Recorder>();
+    class Serving extends Factory<Recorder> {
+      override buildProtocol(addr: unknown): Recorder {
+        assert.ok(addr instanceof IPv6Address);
+        const p = new Recorder();
+        served.resolve(p);
+        return p;
+      }
+    }
+    const port = await server6.listen(new Serving());
+    const host = port.getHost();
+    assert.ok(host instanceof IPv6Address);
+    assert.equal(host.host, "::1");
+    assert.ok(host.port > 0);
+    const client = await new TCP6ClientEndpoint(reactor, "::1", host.port)
+      .connect(Factory.forProtocol(Greeter));
+    const peer = client.transport.getPeer();
+    assert.ok(peer instanceof IPv6Address);
+    assert.deepEqual([peer.host, peer.port], ["::1", host.port]);
+    assert.ok(client.transport.getHost() instanceof IPv6Address);
+    const other = await served.promise;
+    await other.made.promise;
+    assert.ok(other.transport.getHost() instanceof IPv6Address);
+    assert.ok(other.transport.getPeer() instanceof IPv6Address);
+    assert.equal(
+      String(other.transport.getPeer()),
+      `IPv6Address(type='TCP', host='::1', port=${client.transport.getHost().port})`,
+    );
+    client.transport.loseConnection();
+    await other.lost.promise;
     await port.stopListening();
+  });
+
+  it("listens on every IPv6 interface, ::, by default", async () => {
+    // Closed at once: nothing connects to it.
+    const port = await new TCP6ServerEndpoint(reactor, 0)
+      .listen(Factory.forProtocol(Protocol));
+    assert.ok(port.getHost() instanceof IPv6Address);
+    assert.equal(port.getHost().host, "::");
+    await port.stopListening();
+  });
+
+  it("connects from a bindAddress on ::1", async () => {
+    const port = await server6.listen(Factory.forProtocol(Greeter));
+    const client = await new TCP6ClientEndpoint(
+      reactor,
+      "::1",
+      port.getHost().port,
+      { bindAddress: { host: "::1" }, timeout: 5 },
+    ).connect(Factory.forProtocol(Listener));
+    assert.equal(client.transport.getHost().host, "::1");
+    await expectHelloAndHangUp(client, port);
+  });
+
+  it("fails a connect with ConnectionRefusedError when nothing listens on ::1", async () => {
+    const port = await server6.listen(Factory.forProtocol(Greeter));
+    const number = port.getHost().port;
+    await port.stopListening();
+    await assert.rejects(
+      new TCP6ClientEndpoint(reactor, "::1", number)
+        .connect(Factory.forProtocol(Protocol)).asPromise(),
+      ConnectionRefusedError,
+    );
+  });
+
+  it("fails a listen with CannotListenError when the ::1 port is taken", async () => {
+    await assertPortTaken(
+      server6,
+      (n) => new TCP6ServerEndpoint(reactor, n, { interface: "::1" }),
+    );
+  });
+
+  it("resolves a host name to its IPv6 address, or fails with DNSLookupError if it has none", async () => {
+    const address = await localhostIPv6();
+    if (address === undefined) {
+      await assert.rejects(
+        new TCP6ClientEndpoint(reactor, "localhost", 9)
+          .connect(Factory.forProtocol(Protocol)).asPromise(),
+        DNSLookupError,
+      );
+      return;
+    }
+    const port = await new TCP6ServerEndpoint(reactor, 0, {
+      interface: address,
+    }).listen(Factory.forProtocol(Greeter));
+    const client = await new TCP6ClientEndpoint(
+      reactor,
+      "localhost",
+      port.getHost().port,
+    ).connect(Factory.forProtocol(Listener));
+    await expectHelloAndHangUp(client, port);
+  });
+
+  it("cancelling a connect while resolving fails it with CancelledError and connects nothing", async () => {
+    let built = 0;
+    class Counting extends Factory {
+      override buildProtocol(): Protocol {
+        built++;
+        return new Protocol();
+      }
+    }
+    const d = new TCP6ClientEndpoint(reactor, "localhost", 9)
+      .connect(new Counting());
+    d.cancel();
+    await assert.rejects(d.asPromise(), CancelledError);
+    await localhostIPv6(); // the endpoint's own lookup has ended by now
+    assert.equal(built, 0);
   });
 });

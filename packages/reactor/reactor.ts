@@ -5,8 +5,9 @@
  * timed calls are kept in one heap with a single runtime timer armed for
  * the earliest, and I/O is the runtime's. What the reactor adds is
  * Twisted's shape: `run()` with startup triggers and `callWhenRunning`,
- * `stop()` with shutdown triggers in three phases, and the guarantee that
- * after `stop()` nothing it holds keeps the process alive.
+ * `stop()` with shutdown triggers in three phases (or `crash()`, without
+ * them), and the guarantee that after `stop()` or `crash()` nothing it
+ * holds keeps the process alive.
  *
  * @module
  */
@@ -94,6 +95,8 @@ export interface IReactorCore {
   run(): Promise<void>;
   /** Shuts the reactor down; throws {@linkcode ReactorNotRunning} if it is not running. */
   stop(): void;
+  /** Stops the reactor at once, without running the shutdown triggers. */
+  crash(): void;
   /** Calls `fn(...args)` once the reactor is running (at once if it is). */
   callWhenRunning<A extends unknown[]>(
     fn: (...args: A) => unknown,
@@ -203,6 +206,10 @@ export class Reactor implements IReactorTime, IReactorCore {
   #events = new Map<string, Phases>();
   #keepAlive: ReturnType<typeof setInterval> | undefined = undefined;
   #stopped: (() => void) | undefined = undefined;
+  #shutdownTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  // Bumped by run() and crash(): a startup or shutdown still in progress
+  // for an earlier run stops before its next phase.
+  #epoch = 0;
 
   /** Creates a reactor that is not running and has no calls. */
   constructor() {
@@ -443,12 +450,13 @@ export class Reactor implements IReactorTime, IReactorCore {
     this.#keepAlive = setInterval(() => {}, MAX_TIMER_MS);
     for (const s of SIGNALS) process.on(s, this.#onSignal);
     this.#syncRef();
+    const epoch = ++this.#epoch;
     this.#fireEvent("startup", () => {}, () => {
       if (this.#state === STARTING) {
         this.#state = RUNNING;
         this.#running = true;
       }
-    });
+    }, () => epoch === this.#epoch);
     return done;
   }
 
@@ -478,13 +486,50 @@ export class Reactor implements IReactorTime, IReactorCore {
       throw new ReactorNotRunning();
     }
     this.#state = STOPPING;
+    const epoch = this.#epoch;
     // As in Twisted, shutdown starts on the next turn of the loop, after
     // whatever called stop() (and the calls due with it) has finished.
-    setTimeout(() => {
+    this.#shutdownTimer = setTimeout(() => {
+      this.#shutdownTimer = undefined;
       this.#fireEvent("shutdown", () => this.#finishStop(), () => {
         this.#running = false;
-      });
+      }, () => epoch === this.#epoch);
     }, 0);
+  }
+
+  /**
+   * Stops the reactor at once, as Twisted's `reactor.crash()`: unlike
+   * {@linkcode Reactor.stop}, no shutdown triggers run (those not run yet
+   * stay registered, and the rest of a shutdown or startup in progress is
+   * abandoned). `running` turns false, everything that kept the process
+   * alive is released (calls still pending stay scheduled, but no longer
+   * hold the process open), and the promise of `run()` resolves; the
+   * reactor can be run again. Crashing a reactor that is not running does
+   * nothing, as in Twisted.
+   *
+   * It is rude (ports and connections are not closed, so data can be
+   * lost); it is for when a shutdown trigger is wedged, and for tests.
+   *
+   * @example Usage
+   * ```ts
+   * import { Reactor } from "@twixt/reactor";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new Reactor();
+   * let cleanedUp = false;
+   * r.addSystemEventTrigger("before", "shutdown", () => { cleanedUp = true; });
+   * r.callWhenRunning(() => r.crash());
+   * await r.run();
+   * assert.equal(r.running, false);
+   * assert.equal(cleanedUp, false);
+   * ```
+   */
+  crash(): void {
+    if (this.#state === IDLE) return;
+    this.#epoch++;
+    if (this.#shutdownTimer !== undefined) clearTimeout(this.#shutdownTimer);
+    this.#shutdownTimer = undefined;
+    this.#finishStop();
   }
 
   /**
@@ -575,10 +620,16 @@ export class Reactor implements IReactorTime, IReactorCore {
   // Runs the phases of `event` in order, waiting between phases for the
   // Deferreds and promises the triggers returned; `onDuring` runs as the
   // "during" phase starts (it flips `running`, as Twisted's own first
-  // during-trigger does).
-  #fireEvent(event: string, done: () => void, onDuring?: () => void): void {
+  // during-trigger does); once `alive` says no (a crash), the event stops.
+  #fireEvent(
+    event: string,
+    done: () => void,
+    onDuring?: () => void,
+    alive: () => boolean = () => true,
+  ): void {
     const phases = this.#phases(event);
     const runPhase = (i: number): void => {
+      if (!alive()) return;
       const phase = PHASES[i];
       if (phase === undefined) {
         done();

@@ -148,6 +148,20 @@ console.log("run() resolved");
     }
   });
 
+  it("exits on its own after reactor.crash(), with a far-future call pending and no shutdown trigger run", async () => {
+    const out = await runChild(`
+reactor.callLater(3600, () => console.log("never"));
+reactor.addSystemEventTrigger("before", "shutdown", () => console.log("shutdown"));
+reactor.callLater(0.02, () => {
+  console.log("crashing");
+  reactor.crash();
+});
+reactor.run().then(() => console.log("run() resolved"));
+`);
+    assert.equal(out.code, 0, out.stderr);
+    assert.deepEqual(lines(out.stdout), ["crashing", "run() resolved"]);
+  });
+
   it("runs calls scheduled without run(), and exits when they are done", async () => {
     const out = await runChild(`
 reactor.callLater(0.02, () => console.log("ran without run()"));

@@ -545,3 +545,81 @@ describe("Reactor.run and stop", () => {
     call.cancel();
   });
 });
+
+describe("Reactor.crash", () => {
+  it("stops at once without running the shutdown triggers, and resolves run()", async () => {
+    const r = new Reactor();
+    const log: string[] = [];
+    for (const phase of ["before", "during", "after"] as const) {
+      r.addSystemEventTrigger(phase, "shutdown", () => log.push(phase));
+    }
+    const done = r.run();
+    assert.equal(r.running, true);
+    r.crash();
+    assert.equal(r.running, false);
+    await done;
+    await later(r, 0.01, null);
+    assert.deepEqual(log, []);
+  });
+
+  it("abandons a stop() made on the same turn: its shutdown triggers never run", async () => {
+    const r = new Reactor();
+    const log: string[] = [];
+    r.addSystemEventTrigger("before", "shutdown", () => log.push("before"));
+    r.callWhenRunning(() => {
+      r.stop();
+      r.crash();
+    });
+    await r.run();
+    await later(r, 0.01, null);
+    assert.deepEqual(log, []);
+    assert.throws(() => r.stop(), ReactorNotRunning);
+  });
+
+  it("ends a shutdown wedged in a trigger, and the later phases never run", async () => {
+    const r = new Reactor();
+    const log: string[] = [];
+    const wedged = new Deferred<void>();
+    r.addSystemEventTrigger("before", "shutdown", () => {
+      log.push("before");
+      r.callLater(0, () => r.crash());
+      return wedged;
+    });
+    r.addSystemEventTrigger("during", "shutdown", () => log.push("during"));
+    r.callWhenRunning(() => r.stop());
+    await r.run();
+    assert.equal(r.running, false);
+    wedged.callback();
+    await later(r, 0.01, null);
+    assert.deepEqual(log, ["before"]);
+  });
+
+  it("does nothing when the reactor is not running, as in Twisted", () => {
+    const r = new Reactor();
+    r.crash();
+    assert.equal(r.running, false);
+    assert.throws(() => r.stop(), ReactorNotRunning);
+  });
+
+  it("releases pending calls, keeping them scheduled, and removes its signal handlers", async () => {
+    const listeners = process.listenerCount("SIGINT");
+    const r = new Reactor();
+    const call = r.callLater(3600, () => {});
+    r.callWhenRunning(() => r.crash());
+    await r.run();
+    assert.equal(process.listenerCount("SIGINT"), listeners);
+    assert.deepEqual(r.getDelayedCalls(), [call]);
+    call.cancel();
+  });
+
+  it("lets the reactor run again, with the shutdown triggers not yet run", async () => {
+    const r = new Reactor();
+    const log: string[] = [];
+    r.addSystemEventTrigger("before", "shutdown", () => log.push("shutdown"));
+    r.callWhenRunning(() => r.crash());
+    await r.run();
+    r.callWhenRunning(() => r.stop());
+    await r.run();
+    assert.deepEqual(log, ["shutdown"]);
+  });
+});

@@ -19,7 +19,7 @@ import {
   logError,
   TimeoutError,
 } from "@twixt/defer";
-import { _makeAddress, IPv4Address, type TCPAddress } from "./tcp_address.ts";
+import { _makeAddress, type TCPAddress } from "./tcp_address.ts";
 import {
   CannotListenError,
   ConnectError,
@@ -423,9 +423,9 @@ export class Connector<P extends Protocol = Protocol>
     return d;
   }
 
-  /** Where this connector connects to. */
+  /** Where this connector connects to: an `IPv6Address` for an IPv6 host. */
   getDestination(): TCPAddress {
-    return new IPv4Address("TCP", this.#host, this.#port);
+    return _makeAddress(this.#host, this.#port);
   }
 
   /**

@@ -18,6 +18,7 @@ import {
   type IConnector,
   type IListeningPort,
   IPv4Address,
+  IPv6Address,
   LineReceiver,
   listenTCP,
   NoProtocol,
@@ -572,5 +573,37 @@ describe("listenTCP and connectTCP", () => {
       connect(port.getHost().port, Recorder),
       ConnectionRefusedError,
     );
+  });
+});
+
+describe("listenTCP and connectTCP over IPv6", () => {
+  it("give IPv6Address for the port, the destination and both ends on ::1", async () => {
+    const port = await listenTCP(reactor, 0, Factory.forProtocol(Echo), {
+      interface: "::1",
+    });
+    assert.ok(port.getHost() instanceof IPv6Address);
+    let destination: unknown;
+    class Watching extends ClientFactory<Recorder> {
+      override startedConnecting(connector: IConnector): void {
+        destination = connector.getDestination();
+      }
+    }
+    const factory = new Watching();
+    factory.protocol = Recorder;
+    const client = await connectTCP(
+      reactor,
+      "::1",
+      port.getHost().port,
+      factory,
+    );
+    assert.deepEqual(
+      destination,
+      new IPv6Address("TCP", "::1", port.getHost().port),
+    );
+    assert.ok(client.transport.getPeer() instanceof IPv6Address);
+    assert.ok(client.transport.getHost() instanceof IPv6Address);
+    client.transport.loseConnection();
+    await client.lost.promise;
+    await port.stopListening();
   });
 });
