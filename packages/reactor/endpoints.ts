@@ -221,12 +221,25 @@ export class TCP6ClientEndpoint implements IStreamClientEndpoint {
 
   /**
    * Describes `host`:`port`, with the options of
-   * {@linkcode TCP4ClientEndpoint}: a connect timeout (30 s by default) and
-   * local address.
+   * {@linkcode TCP4ClientEndpoint} (a connect timeout, 30 s by default, and
+   * a local address) and `resolve`, which turns a host name into an IPv6
+   * address (by default the system resolver, `node:dns` `lookup`).
    */
-  constructor(...args: ConstructorParameters<typeof TCP4ClientEndpoint>) {
-    const [reactor, host, port, opts = {}] = args;
-    this.#endpoint = new TCPClientEndpoint(reactor, host, port, opts, 6);
+  constructor(
+    reactor: ConstructorParameters<typeof TCP4ClientEndpoint>[0],
+    host: string,
+    port: number,
+    opts: TCP6ClientEndpointOptions = {},
+  ) {
+    const { resolve, ...connectOpts } = opts;
+    this.#endpoint = new TCPClientEndpoint(
+      reactor,
+      host,
+      port,
+      connectOpts,
+      6,
+      resolve ?? lookupIPv6,
+    );
   }
 
   /**
@@ -249,6 +262,7 @@ class TCPClientEndpoint {
   #port: number;
   #opts: ConnectTCPOptions;
   #family: 4 | 6;
+  #resolve: ((host: string) => PromiseLike<string> | string) | undefined;
 
   constructor(
     reactor: TCPReactor,
@@ -256,12 +270,14 @@ class TCPClientEndpoint {
     port: number,
     opts: ConnectTCPOptions,
     family: 4 | 6,
+    resolve?: (host: string) => PromiseLike<string> | string,
   ) {
     this.#reactor = reactor;
     this.#host = host;
     this.#port = port;
     this.#opts = opts;
     this.#family = family;
+    this.#resolve = resolve;
   }
 
   connect<P extends Protocol>(factory: Factory<P>): Deferred<P> {
@@ -273,20 +289,65 @@ class TCPClientEndpoint {
         new WrappingFactory(factory),
         this.#opts,
       );
-    if (this.#family === 4 || isIPv6(this.#host)) return connect(this.#host);
-    return resolveIPv6(this.#host).addCallback(connect);
+    const resolve = this.#resolve;
+    if (resolve === undefined || isIPv6(this.#host)) return connect(this.#host);
+    return resolveIPv6(this.#host, resolve).addCallback(connect);
   }
 }
 
-// Resolves `host` to its first IPv6 address; a result that comes after the
-// Deferred was cancelled is dropped.
-function resolveIPv6(host: string): Deferred<string> {
+/**
+ * Options of {@linkcode TCP6ClientEndpoint}: those of `connectTCP`, and the
+ * resolver of host names.
+ *
+ * @example Usage
+ * ```ts
+ * import { reactor, TCP6ClientEndpoint, type TCP6ClientEndpointOptions } from "@twixt/reactor";
+ *
+ * // A fixed name table instead of the system resolver.
+ * const opts: TCP6ClientEndpointOptions = { timeout: 5, resolve: (name) => name === "here" ? "::1" : Promise.reject(new Error("Unknown")) };
+ * const endpoint = new TCP6ClientEndpoint(reactor, "here", 8080, opts);
+ * ```
+ */
+export interface TCP6ClientEndpointOptions extends ConnectTCPOptions {
+  /**
+   * Turns a host name into an IPv6 address; a rejection or throw fails the
+   * connect with `DNSLookupError`. By default, the system resolver.
+   */
+  resolve?: (host: string) => PromiseLike<string> | string;
+}
+
+// The system resolver's first IPv6 address for `host`.
+function lookupIPv6(host: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    lookup(host, { family: 6 }, (err, address) => {
+      if (err) reject(err);
+      else resolve(address);
+    })
+  );
+}
+
+// Resolves `host` with `resolve`; a failure is a DNSLookupError, and a
+// result that comes after the Deferred was cancelled is dropped.
+function resolveIPv6(
+  host: string,
+  resolve: (host: string) => PromiseLike<string> | string,
+): Deferred<string> {
   const d = new Deferred<string>();
-  lookup(host, { family: 6 }, (err, address) => {
+  const failed = (err: unknown): void => {
+    if (!d.called) d.errback(new DNSLookupError(host, { cause: err }));
+  };
+  let found: PromiseLike<string> | string;
+  try {
+    found = resolve(host);
+  } catch (e) {
+    failed(e);
+    return d;
+  }
+  Promise.resolve(found).then((address) => {
     if (d.called) return;
-    if (err) d.errback(new DNSLookupError(host, { cause: err }));
-    else d.callback(address);
-  });
+    if (typeof address === "string" && isIPv6(address)) d.callback(address);
+    else failed(new TypeError(`Not an IPv6 address: ${String(address)}`));
+  }, failed);
   return d;
 }
 

@@ -1,6 +1,5 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { lookup } from "node:dns";
 import { CancelledError, type Failure } from "@twixt/defer";
 import {
   CannotListenError,
@@ -166,14 +165,14 @@ describe("TCP endpoints", () => {
   });
 });
 
-// What this machine's resolver gives for localhost over IPv6 (from its
-// hosts file): an address, or none.
-function localhostIPv6(): Promise<string | undefined> {
-  return new Promise((resolve) =>
-    lookup("localhost", { family: 6 }, (err, address) => {
-      resolve(err ? undefined : address);
-    })
-  );
+// A name table standing in for the system resolver, so that no test sends
+// a DNS query off this machine.
+const names: Record<string, string> = { "here.test": "::1" };
+function resolveName(name: string): Promise<string> {
+  const address = names[name];
+  return address === undefined
+    ? Promise.reject(new Error(`No IPv6 address for ${name}`))
+    : Promise.resolve(address);
 }
 
 describe("TCP6 endpoints", () => {
@@ -252,23 +251,57 @@ describe("TCP6 endpoints", () => {
     );
   });
 
-  it("resolves a host name to its IPv6 address, or fails with DNSLookupError if it has none", async () => {
-    const address = await localhostIPv6();
-    if (address === undefined) {
-      await assert.rejects(
-        new TCP6ClientEndpoint(reactor, "localhost", 9)
-          .connect(Factory.forProtocol(Protocol)).asPromise(),
-        DNSLookupError,
-      );
-      return;
-    }
-    const port = await new TCP6ServerEndpoint(reactor, 0, {
-      interface: address,
-    }).listen(Factory.forProtocol(Greeter));
+  it("resolves a host name to its IPv6 address with the resolver it was given", async () => {
+    const asked: string[] = [];
+    const port = await server6.listen(Factory.forProtocol(Greeter));
     const client = await new TCP6ClientEndpoint(
       reactor,
-      "localhost",
+      "here.test",
       port.getHost().port,
+      {
+        resolve: (name) => {
+          asked.push(name);
+          return resolveName(name);
+        },
+      },
+    ).connect(Factory.forProtocol(Listener));
+    assert.deepEqual(asked, ["here.test"]);
+    assert.equal(client.transport.getPeer().host, "::1");
+    await expectHelloAndHangUp(client, port);
+  });
+
+  it("fails with DNSLookupError when the name has no IPv6 address", async () => {
+    const e = await new TCP6ClientEndpoint(reactor, "elsewhere.test", 9, {
+      resolve: resolveName,
+    }).connect(Factory.forProtocol(Protocol)).asPromise().then(
+      () => assert.fail("connected"),
+      (e: unknown) => e,
+    );
+    assert.ok(e instanceof DNSLookupError);
+    assert.match((e as Error).message, /elsewhere\.test/);
+  });
+
+  it("fails with DNSLookupError when the resolver gives something that is not an IPv6 address", async () => {
+    await assert.rejects(
+      new TCP6ClientEndpoint(reactor, "v4.test", 9, {
+        resolve: () => "127.0.0.1",
+      })
+        .connect(Factory.forProtocol(Protocol)).asPromise(),
+      DNSLookupError,
+    );
+  });
+
+  it("does not resolve an IPv6 literal", async () => {
+    const port = await server6.listen(Factory.forProtocol(Greeter));
+    const client = await new TCP6ClientEndpoint(
+      reactor,
+      "::1",
+      port.getHost().port,
+      {
+        resolve: () => {
+          throw new Error("Should not be asked");
+        },
+      },
     ).connect(Factory.forProtocol(Listener));
     await expectHelloAndHangUp(client, port);
   });
@@ -281,11 +314,14 @@ describe("TCP6 endpoints", () => {
         return new Protocol();
       }
     }
-    const d = new TCP6ClientEndpoint(reactor, "localhost", 9)
-      .connect(new Counting());
+    let answer: (address: string) => void = () => {};
+    const d = new TCP6ClientEndpoint(reactor, "here.test", 9, {
+      resolve: () => new Promise<string>((r) => (answer = r)),
+    }).connect(new Counting());
     d.cancel();
     await assert.rejects(d.asPromise(), CancelledError);
-    await localhostIPv6(); // the endpoint's own lookup has ended by now
+    answer("::1"); // the lookup's late answer is dropped: nothing connects
+    await new Promise((r) => setTimeout(r, 20));
     assert.equal(built, 0);
   });
 });
