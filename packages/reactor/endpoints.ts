@@ -5,8 +5,6 @@
  * @module
  */
 
-import { lookup } from "node:dns";
-import { isIPv6 } from "node:net";
 import { Deferred } from "@twixt/defer";
 import type { TCPAddress } from "./tcp_address.ts";
 import type { IListeningPort, TCPReactor } from "./tcp_interfaces.ts";
@@ -18,6 +16,13 @@ import {
   listenTCP,
   type ListenTCPOptions,
 } from "./tcp.ts";
+import { _builtin } from "./_node.ts";
+
+// node:net's isIPv6, loaded where it is used. Without node:net (a browser)
+// every host goes straight to connectTCP, which fails there with the reason.
+function isIPv6(host: string): boolean {
+  return _builtin<typeof import("node:net")>("node:net")?.isIPv6(host) ?? true;
+}
 
 /**
  * Something that can listen with a factory: a server endpoint.
@@ -318,8 +323,12 @@ export interface TCP6ClientEndpointOptions extends ConnectTCPOptions {
 
 // The system resolver's first IPv6 address for `host`.
 function lookupIPv6(host: string): Promise<string> {
+  const dns = _builtin<typeof import("node:dns")>("node:dns");
+  if (dns === undefined) {
+    return Promise.reject(new Error("DNS is not available in this runtime"));
+  }
   return new Promise((resolve, reject) =>
-    lookup(host, { family: 6 }, (err, address) => {
+    dns.lookup(host, { family: 6 }, (err, address) => {
       if (err) reject(err);
       else resolve(address);
     })

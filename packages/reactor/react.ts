@@ -6,10 +6,9 @@
  */
 
 import { Failure, logError, maybeDeferred } from "@twixt/defer";
-import process from "node:process";
-import { setTimeout } from "node:timers";
 import { ReactorNotRunning, SystemExit } from "./errors.ts";
 import { type IReactor, reactor as globalReactor } from "./reactor.ts";
+import { _process, _timers } from "./_node.ts";
 
 /**
  * Calls `main(reactor, ...argv)` and runs the reactor until the Deferred
@@ -24,7 +23,8 @@ import { type IReactor, reactor as globalReactor } from "./reactor.ts";
  * reactor, it also ends the process with `process.exit` should something
  * else (a stray timer or socket) still hold it open after the reactor has
  * stopped, as Twisted's `react` always ends the process. With a reactor of
- * your own, as in tests, it only sets the exit code.
+ * your own, as in tests, it only sets the exit code. In a browser, which
+ * has no process to exit, it only settles with the code.
  *
  * @param main The program; receives the reactor, then `argv`.
  * @param argv Extra arguments for `main`.
@@ -83,10 +83,12 @@ export async function react<A extends unknown[], R extends IReactor = IReactor>(
     },
   );
   await r.run();
-  process.exitCode = code;
-  if (r === (globalReactor as unknown)) {
+  // A browser has no process to exit: there react only fires its result.
+  const process = _process();
+  if (process !== undefined) process.exitCode = code;
+  if (process?.exit !== undefined && r === (globalReactor as unknown)) {
     // Fires only if something else still holds the process open.
-    setTimeout(() => process.exit(code), 0).unref();
+    _timers.setTimeout(() => process.exit?.(code), 0).unref?.();
   }
   return code;
 }

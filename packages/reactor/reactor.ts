@@ -13,13 +13,6 @@
  */
 
 import { Deferred, Failure, type IReactorTime, logError } from "@twixt/defer";
-import process from "node:process";
-import {
-  clearInterval,
-  clearTimeout,
-  setInterval,
-  setTimeout,
-} from "node:timers";
 import { type DelayedCall, TimedCalls } from "./delayed_call.ts";
 import { ReactorAlreadyRunning, ReactorNotRunning } from "./errors.ts";
 import type { ClientFactory, Factory, Protocol } from "./protocol.ts";
@@ -31,6 +24,10 @@ import {
 } from "./tcp.ts";
 import type { IListeningPort } from "./tcp_interfaces.ts";
 import { isThenable } from "./_thenable.ts";
+import { _process, _timers } from "./_node.ts";
+
+// Node's timers where the runtime has them (their handles can be unref'd).
+const { clearInterval, clearTimeout, setInterval, setTimeout } = _timers;
 
 /**
  * The phases of a system event, in the order they run.
@@ -448,7 +445,7 @@ export class Reactor implements IReactorTime, IReactorCore {
       this.#stopped = resolve;
     });
     this.#keepAlive = setInterval(() => {}, MAX_TIMER_MS);
-    for (const s of SIGNALS) process.on(s, this.#onSignal);
+    for (const s of SIGNALS) _process()?.on?.(s, this.#onSignal);
     this.#syncRef();
     const epoch = ++this.#epoch;
     this.#fireEvent("startup", () => {}, () => {
@@ -588,7 +585,7 @@ export class Reactor implements IReactorTime, IReactorCore {
   }
 
   #finishStop(): void {
-    for (const s of SIGNALS) process.off(s, this.#onSignal);
+    for (const s of SIGNALS) _process()?.off?.(s, this.#onSignal);
     if (this.#keepAlive !== undefined) clearInterval(this.#keepAlive);
     this.#keepAlive = undefined;
     this.#state = IDLE;
@@ -603,7 +600,7 @@ export class Reactor implements IReactorTime, IReactorCore {
   #onSignal = (signal: string): void => {
     if (this.#state === STOPPING) {
       // A stuck shutdown trigger must not trap the program.
-      process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 0));
+      _process()?.exit?.(128 + (SIGNAL_NUMBERS[signal] ?? 0));
     }
     this.stop();
   };
@@ -705,8 +702,8 @@ export class Reactor implements IReactorTime, IReactorCore {
     const hold = this.#state !== IDLE || this.#calls.held > 0;
     if (hold === this.#timerRefed) return;
     this.#timerRefed = hold;
-    if (hold) timer.ref();
-    else timer.unref();
+    if (hold) timer.ref?.();
+    else timer.unref?.();
   }
 
   #fire = (): void => {

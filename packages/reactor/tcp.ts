@@ -9,9 +9,7 @@
  * @module
  */
 
-import { createServer, type Server, type Socket } from "node:net";
-import { connect as netConnect } from "node:net";
-import { setImmediate } from "node:timers";
+import type { Server, Socket } from "node:net";
 import {
   Deferred,
   Failure,
@@ -37,6 +35,15 @@ import type {
 import { type ClientFactory, type Factory, Protocol } from "./protocol.ts";
 import { type _TransportOwner, TCPTransport } from "./transport.ts";
 import { _track, _untrack } from "./_tcp_shutdown.ts";
+import { _builtin, _NO_TCP, _setImmediate as setImmediate } from "./_node.ts";
+
+// node:net, loaded where it is used so that this module loads in a browser
+// too; there, listening and connecting fail their Deferred instead.
+function net(): typeof import("node:net") {
+  const net = _builtin<typeof import("node:net")>("node:net");
+  if (net === undefined) throw new Error(_NO_TCP);
+  return net;
+}
 
 /**
  * Options of {@linkcode listenTCP}.
@@ -189,7 +196,13 @@ export class Port implements IListeningPort, _TransportOwner {
       );
       return d;
     }
-    const server = createServer();
+    let server: Server;
+    try {
+      server = net().createServer();
+    } catch (e) {
+      d.errback(new CannotListenError(iface, port, errorMessage(e)));
+      return d;
+    }
     const onError = (err: Error): void => {
       server.close();
       d.errback(
@@ -461,7 +474,7 @@ export class Connector<P extends Protocol = Protocol>
     if (this.state !== "connecting") return; // stopped by startedConnecting
     let socket: Socket;
     try {
-      socket = netConnect({
+      socket = net().connect({
         host: this.#host,
         port: this.#port,
         ...(this.#bindAddress === undefined ? {} : {

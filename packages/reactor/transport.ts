@@ -7,7 +7,6 @@
  */
 
 import type { Socket } from "node:net";
-import { setImmediate } from "node:timers";
 import { Failure, logError } from "@twixt/defer";
 import { _makeAddress, type TCPAddress } from "./tcp_address.ts";
 import {
@@ -17,6 +16,7 @@ import {
 } from "./tcp_errors.ts";
 import type { IProducer, IPushProducer, ITransport } from "./tcp_interfaces.ts";
 import type { Protocol } from "./protocol.ts";
+import { _setImmediate as setImmediate, type _Socket } from "./_node.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -73,8 +73,8 @@ export class TCPTransport implements ITransport {
   #lostWaiters: Array<() => void> = [];
 
   /** @internal Made by the TCP port and connector, not by users. */
-  constructor(socket: Socket, protocol: Protocol, owner?: _TransportOwner) {
-    this.#socket = socket;
+  constructor(socket: _Socket, protocol: Protocol, owner?: _TransportOwner) {
+    this.#socket = socket as Socket;
     this.#protocol = protocol;
     this.#owner = owner;
     // Read now: node forgets the addresses once the socket closes.
