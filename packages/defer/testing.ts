@@ -21,12 +21,12 @@
  * @module
  */
 
-import { AssertionError } from "node:assert";
 import type { Deferred } from "./deferred.ts";
 import type { ErrorType } from "./failure.ts";
 import { Failure } from "./failure.ts";
 import { ensureDeferred } from "./inline.ts";
 import { _observeFailures } from "./unhandled.ts";
+import { assertionError } from "./_node.ts";
 
 const NO_RESULT = Symbol("no result");
 
@@ -58,13 +58,13 @@ export function successResultOf<T>(d: Deferred<T> | PromiseLike<T>): T {
   const deferred = ensureDeferred(d);
   const result = take(deferred);
   if (result === NO_RESULT) {
-    throw new AssertionError({
+    throw assertionError({
       message:
         `Success result expected on ${deferred}, found no result instead`,
     });
   }
   if (result instanceof Failure) {
-    throw new AssertionError({
+    throw assertionError({
       message:
         `Success result expected on ${deferred}, found failure result instead:\n${result.getTraceback()}`,
     });
@@ -95,13 +95,13 @@ export function failureResultOf(
   const deferred = ensureDeferred(d);
   const result = take(deferred);
   if (result === NO_RESULT) {
-    throw new AssertionError({
+    throw assertionError({
       message:
         `Failure result expected on ${deferred}, found no result instead`,
     });
   }
   if (!(result instanceof Failure)) {
-    throw new AssertionError({
+    throw assertionError({
       message: `Failure result expected on ${deferred}, found success result (${
         String(result)
       }) instead`,
@@ -111,7 +111,7 @@ export function failureResultOf(
     const expected = types
       .map((t) => (typeof t === "string" ? t : t.name))
       .join(" or ");
-    throw new AssertionError({
+    throw assertionError({
       message:
         `Failure of type (${expected}) expected on ${deferred}, found type ${
           result.type?.name ?? String(result.value)
@@ -145,7 +145,7 @@ export function assertNoResult(
   });
   if (result !== NO_RESULT) {
     deferred.addErrback(() => undefined);
-    throw new AssertionError({
+    throw assertionError({
       message: `No result expected on ${deferred}, found ${
         String(result)
       } instead`,
