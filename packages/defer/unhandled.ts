@@ -3,8 +3,9 @@
  *
  * As in Twisted, a Deferred whose chain ends on a Failure is not an error
  * yet: an errback may still be added. It becomes one when the Deferred is
- * garbage-collected still holding the Failure; a FinalizationRegistry
- * notices that and reports it through a replaceable logger. The report
+ * garbage-collected still holding the Failure (a FinalizationRegistry
+ * notices that), or when the program exits with the Deferred still holding
+ * it; either way it is reported once, through a replaceable logger. The report
  * holds a detached copy of the Failure (same class, message and traceback),
  * since an Error keeps the stack frames that ran the chain, and with them
  * the Deferred, alive.
@@ -173,7 +174,8 @@ export function _callerStack(): string {
   return (new Error().stack ?? "").split("\n").slice(3).join("\n");
 }
 
-const registry = new FinalizationRegistry<DebugInfo>((info) => {
+// Reports the Failure `info` holds, if any, once: the report clears it.
+function reportInfo(info: DebugInfo): void {
   const failure = info.failResult;
   if (failure === undefined) return;
   info.failResult = undefined;
@@ -182,13 +184,56 @@ const registry = new FinalizationRegistry<DebugInfo>((info) => {
     "Unhandled error in Deferred:",
     debug ? new DebuggedFailure(failure, debug) : failure,
   );
+}
+
+// The DebugInfo of every watched Deferred not yet collected, to report at
+// exit the failures still held then (Twisted reports them by exit, as its
+// Deferreds are collected). Holding a DebugInfo does not hold its Deferred.
+// Only Deferreds whose chain stopped on a failure (or every Deferred, while
+// debugging) are watched, so success costs nothing here.
+const watched = new Set<DebugInfo>();
+
+const registry = new FinalizationRegistry<DebugInfo>((info) => {
+  watched.delete(info);
+  reportInfo(info);
 });
 
 /** @internal Makes the DebugInfo for a Deferred and watches the Deferred. */
 export function _watch(deferred: object): DebugInfo {
   const info = new DebugInfo();
   registry.register(deferred, info);
+  watched.add(info);
+  if (!exitHooked) hookExit();
   return info;
+}
+
+// Reports every failure still unhandled; runs at exit.
+function reportUnhandledNow(): void {
+  for (const info of watched) reportInfo(info);
+}
+
+let exitHooked = false;
+
+// Runs reportUnhandledNow as the program ends, with what the runtime has:
+// process "exit" on Node, Bun and Deno (it fires on a normal end and on
+// process.exit(n)); the global "unload" event, which Deno also fires on
+// Deno.exit(n); "pagehide" in a browser. Looked up on first use, so that
+// the module loads anywhere.
+function hookExit(): void {
+  exitHooked = true;
+  const g = globalThis as {
+    process?: { on?: (event: string, fn: () => void) => unknown };
+    addEventListener?: (event: string, fn: () => void) => void;
+  };
+  const proc = g.process;
+  try {
+    if (typeof proc?.on === "function") proc.on("exit", reportUnhandledNow);
+    if (typeof g.addEventListener === "function") {
+      g.addEventListener(proc ? "unload" : "pagehide", reportUnhandledNow);
+    }
+  } catch {
+    // No exit hook here: failures are still reported when collected.
+  }
 }
 
 // The reported Failure, with the debugging stacks after its own traceback.

@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
+import { runChild } from "./_child_test_util.ts";
 import { Deferred } from "./deferred.ts";
 import { fail, succeed } from "./factories.ts";
 import { Failure } from "./failure.ts";
@@ -298,5 +299,87 @@ describe("unhandled failures of collected Deferreds", { skip: noGc }, () => {
       assert.ok(await rejected instanceof RangeError);
       assert.deepEqual(reports, []);
     });
+  });
+});
+
+// Short programs that drop a failed Deferred and end: as Twisted prints
+// "Unhandled error in Deferred:" with the traceback by exit, each failure
+// still unhandled at exit is reported then, once, without a collection.
+describe("unhandled failures at exit", () => {
+  const HEADER = "Unhandled error in Deferred:";
+  const count = (text: string): number => text.split(HEADER).length - 1;
+  // A clock over setTimeout, since @twixt/reactor is not a dependency.
+  const CLOCK = `const clock = {
+  seconds: () => performance.now() / 1000,
+  getDelayedCalls: () => [],
+  callLater(s, fn) {
+    let active = true;
+    const h = setTimeout(() => { active = false; fn(); }, s * 1000);
+    return { active: () => active, cancel() { active = false; clearTimeout(h); } };
+  },
+};`;
+
+  it("reports a dropped errbacked Deferred, with its message and stack", async () => {
+    const { code, stderr } = await runChild(`
+function dropIt() {
+  const d = new defer.Deferred();
+  d.addCallback((x) => x);
+  d.errback(new RangeError("Lost at exit"));
+}
+dropIt();`);
+    assert.equal(code, 0);
+    assert.equal(count(stderr), 1, stderr);
+    assert.match(stderr, /RangeError: Lost at exit\n\s+at dropIt/);
+  });
+
+  it("reports it on process.exit(n) too", async () => {
+    const { code, stderr } = await runChild(`
+defer.fail(new Error("Lost before process.exit"));
+process.exit(3);`);
+    assert.equal(code, 3);
+    assert.equal(count(stderr), 1, stderr);
+    assert.match(stderr, /Error: Lost before process\.exit\n\s+at /);
+  });
+
+  it("reports the inputs of a cancelled DeferredList", async () => {
+    const { code, stderr } = await runChild(`
+const inputs = [new defer.Deferred(), new defer.Deferred()];
+defer.DeferredList(inputs).cancel();`);
+    assert.equal(code, 0);
+    assert.equal(count(stderr), 2, stderr);
+    assert.match(stderr, /CancelledError: Deferred was cancelled\n\s+at /);
+  });
+
+  it("reports an addTimeout that fired with nobody listening", async () => {
+    const { code, stderr } = await runChild(`${CLOCK}
+new defer.Deferred().addTimeout(0.01, clock);`);
+    assert.equal(code, 0);
+    assert.equal(count(stderr), 1, stderr);
+    assert.match(
+      stderr,
+      /TimeoutError: Deferred timed out after 0\.01 seconds\n\s+at /,
+    );
+  });
+
+  it("reports through the failure logger that is set", async () => {
+    const { code, stdout, stderr } = await runChild(`
+defer.setFailureLogger((message, f) => console.log("LOGGED", message, f.getErrorMessage()));
+defer.fail(new Error("To the logger"));`);
+    assert.equal(code, 0);
+    assert.equal(stderr, "");
+    assert.equal(stdout, `LOGGED ${HEADER} To the logger\n`);
+  });
+
+  it("prints nothing for failures handled by exit", async () => {
+    const { code, stdout, stderr } = await runChild(`${CLOCK}
+const d = new defer.Deferred();
+d.errback(new Error("Handled later"));
+const t = new defer.Deferred().addTimeout(0.01, clock);
+t.addErrback((f) => f.trap(defer.TimeoutError));
+setTimeout(() => d.addErrback(() => null), 20);
+defer.DeferredList([new defer.Deferred()], { consumeErrors: true }).cancel();
+defer.succeed(1).addCallback(() => { throw new Error("Caught"); }).addErrback(() => 0);`);
+    assert.equal(code, 0);
+    assert.equal(stdout + stderr, "");
   });
 });
