@@ -5,10 +5,12 @@
  */
 
 import { CancelledError, type Deferred } from "@twixt/defer";
-import { open, rename, rm } from "node:fs/promises";
 import { request } from "./_request.ts";
 import { pageSpec } from "./get_page.ts";
 import type { PageOptions } from "./options.ts";
+import { builtin } from "./_node.ts";
+
+type Fs = typeof import("node:fs/promises");
 
 /**
  * Fetches `url` and writes its body to the file `file`, chunk by chunk as
@@ -64,12 +66,19 @@ export function downloadPage(
           `Cannot download to ${JSON.stringify(file)}: not a file path`,
         );
       }
+      // Checked before any I/O: a browser has no files to write.
+      if (builtin<Fs>("node:fs/promises") === undefined) {
+        throw new Error(
+          "Cannot download to a file: files are not available in this runtime",
+        );
+      }
       return pageSpec(url, opts);
     },
     opts?.reactor,
     async (ex) => {
       const res = await ex.page();
       const part = `${file}.${Math.random().toString(36).slice(2, 10)}.part`;
+      const { open, rename, rm } = builtin<Fs>("node:fs/promises")!;
       const handle = await open(part, "wx");
       let closed = false;
       try {

@@ -7,12 +7,13 @@
 import type { Deferred } from "@twixt/defer";
 import { charsetDecoder } from "./_charset.ts";
 import { makeSpec, request, type Spec } from "./_request.ts";
+import { againstPage } from "./_node.ts";
 import type { PageOptions } from "./options.ts";
 
 /** Checks a page request's arguments (throws on bad input). */
 export function pageSpec(url: string, opts: PageOptions | null): Spec {
   const o = opts ?? {}; // null from JavaScript callers means no options too
-  return makeSpec(url, o.method, o.headers, o.body, o, true);
+  return makeSpec(againstPage(url), o.method, o.headers, o.body, o, true);
 }
 
 /**
