@@ -7,8 +7,17 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -36,6 +45,106 @@ export function readJson(path: string): Json {
 /** Path of a tool installed by the root devDependencies. */
 export function bin(name: string): string {
   return join(ROOT, "node_modules", ".bin", name);
+}
+
+/** The runtime running this script. */
+export const RUNTIME: "deno" | "bun" | "node" = "Deno" in globalThis
+  ? "deno"
+  : process.versions["bun"] !== undefined
+  ? "bun"
+  : "node";
+
+/** How to get each tool when it is missing, for the one-line skip notes. */
+export const HOW_TO_GET: Record<string, string> = {
+  deno: "install Deno (https://deno.com) or run npm ci",
+  bun: "install Bun (https://bun.sh) or run npm ci",
+  node: "install Node 20 (https://nodejs.org)",
+  npm: "install Node 20 with npm (https://nodejs.org)",
+};
+
+const found = new Map<string, string[] | undefined>();
+
+/** Whether `argv` runs and exits 0 with `--version` (quietly, 30 s at most). */
+function works(argv: string[]): boolean {
+  const r = spawnSync(argv[0]!, [...argv.slice(1), "--version"], {
+    stdio: "ignore",
+    timeout: 30_000,
+  });
+  return r.status === 0;
+}
+
+/** Whether `path` is a script run by a JavaScript runtime (a `node` shebang). */
+function isJsScript(path: string): boolean {
+  if (/\.[cm]?js$/.test(path)) return true;
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(64);
+    const n = readSync(fd, head, 0, 64, 0);
+    return /^#!.*\bnode\b/.test(head.subarray(0, n).toString("utf8"));
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The real Node on PATH (not Bun's or Deno's `node` shim), if there is one. */
+function realNode(): string | undefined {
+  if (!found.has("node")) {
+    // `deno task` and `bun run` put a `node` of their own on PATH.
+    const probe = "process.versions.bun || process.versions.deno || 'node'";
+    const r = spawnSync("node", ["-p", probe], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    found.set(
+      "node",
+      r.status === 0 && r.stdout.trim() === "node" ? ["node"] : undefined,
+    );
+  }
+  return found.get("node")?.[0];
+}
+
+/**
+ * The command line (argv prefix) that runs a tool, or undefined when it is
+ * not available here. Deno and Bun are the ones running this script when
+ * they are; otherwise, like every other tool, the one `npm ci` (or
+ * `deno install`, `bun install`) put in node_modules/.bin, then the one on
+ * PATH. A tool whose bin is a Node script runs on Node when there is one,
+ * else on the runtime running this script, so `deno install` alone is enough
+ * for tsc and esbuild.
+ */
+export function tool(name: string): string[] | undefined {
+  if (name === "deno" && RUNTIME === "deno") return [process.execPath];
+  if (name === "bun" && RUNTIME === "bun") return [process.execPath];
+  if (name === "node") return realNode() ? ["node"] : undefined;
+  if (found.has(name)) return found.get(name);
+  let argv: string[] | undefined;
+  const local = bin(name);
+  if (existsSync(local)) {
+    const target = realpathSync(local);
+    if (!isJsScript(target)) argv = [target];
+    else if (realNode()) argv = ["node", target];
+    else if (RUNTIME === "deno") argv = [process.execPath, "run", "-A", target];
+    else if (RUNTIME === "bun") argv = [process.execPath, target];
+    if (argv && !works(argv)) argv = undefined;
+  }
+  if (!argv && works([name])) argv = [name];
+  found.set(name, argv);
+  return argv;
+}
+
+/** {@linkcode tool}, or an error that says how to get it. */
+export function mustTool(name: string): string[] {
+  const argv = tool(name);
+  if (!argv) {
+    throw new Error(
+      `Cannot find ${name}: ${
+        HOW_TO_GET[name] ?? "run npm ci or deno install"
+      }`,
+    );
+  }
+  return argv;
 }
 
 /** One folder under packages/ with its manifests. */
@@ -183,16 +292,18 @@ function installHandlers(): void {
 
 /**
  * Runs a command, streaming its stdout and stderr to our stdout while
- * collecting them for parsing.
+ * collecting them for parsing. `command` is a program or an argv prefix
+ * (what {@linkcode tool} returns).
  */
 export function run(
-  cmd: string,
-  args: string[],
+  command: string | string[],
+  rest: string[],
   opts: RunOptions = {},
 ): Promise<RunResult> {
+  const [cmd, ...args] = [command, rest].flat();
   const stream = opts.stream ?? true;
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, {
+    const child = spawn(cmd!, args, {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -229,7 +340,7 @@ export function run(
 
 /** Runs a command and throws when it fails. */
 export async function must(
-  cmd: string,
+  cmd: string | string[],
   args: string[],
   opts: RunOptions = {},
 ): Promise<string> {
@@ -237,7 +348,7 @@ export async function must(
   if (r.code !== 0) {
     const tail = opts.stream === false ? `\n${r.output}` : "";
     throw new Error(
-      `Command failed (exit ${r.code}): ${cmd} ${args.join(" ")}${tail}`,
+      `Command failed (exit ${r.code}): ${[cmd, args].flat().join(" ")}${tail}`,
     );
   }
   return r.output;

@@ -26,11 +26,11 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  bin,
   isMain,
   type Json,
   libraryPackages,
   must,
+  mustTool,
   pick,
   type Pkg,
   readJson,
@@ -105,7 +105,7 @@ export async function buildPackage(pkg: Pkg): Promise<Json> {
         files: Object.values(exports).map((f) => join(pkg.path, f)),
       }),
     );
-    await must(bin("tsc"), ["-p", config, "--pretty", "false"]);
+    await must(mustTool("tsc"), ["-p", config, "--pretty", "false"]);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

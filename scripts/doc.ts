@@ -8,12 +8,12 @@
  */
 import { join } from "node:path";
 import { denoExports } from "./build_npm.ts";
-import { bin, libraryPackages, rel, run } from "./_lib.ts";
+import { libraryPackages, mustTool, rel, run } from "./_lib.ts";
 
 const entries = libraryPackages().flatMap((p) =>
   Object.values(denoExports(p)).map((f) => join(rel(p.path), f))
 );
-const r = await run(bin("deno"), [
+const r = await run(mustTool("deno"), [
   "doc",
   "--html",
   "--name=Twixt",

@@ -27,7 +27,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pack, type Tarball } from "./pack.ts";
-import { bin, must, QUIET_ENV, ROOT, run } from "./_lib.ts";
+import { must, mustTool, QUIET_ENV, ROOT, run } from "./_lib.ts";
 
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), "twixt-pack-test-")));
 const project = join(tmp, "project");
@@ -283,7 +283,7 @@ describe("npm tarballs install and work in a fresh Node project", () => {
         files: ["consumer.ts"],
       }),
     );
-    const r = await run(bin("tsc"), ["-p", ".", "--pretty", "false"], {
+    const r = await run(mustTool("tsc"), ["-p", ".", "--pretty", "false"], {
       cwd: project,
       stream: false,
     });

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build, denoExports } from "./build_npm.ts";
 import { pack } from "./pack.ts";
-import { bin, libraryPackages, must, ROOT } from "./_lib.ts";
+import { libraryPackages, must, mustTool, ROOT } from "./_lib.ts";
 
 /** Budget for @twixt/defer's main entry, min+gz (issue 6). */
 const DEFER_BUDGET = 8 * 1024;
@@ -29,7 +29,7 @@ async function minGz(
   tmp: string,
 ): Promise<number> {
   const out = join(tmp, "bundle.js");
-  await must(bin("esbuild"), [
+  await must(mustTool("esbuild"), [
     entry,
     "--bundle",
     "--minify",

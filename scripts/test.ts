@@ -37,7 +37,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { build } from "./build_npm.ts";
 import {
-  bin,
+  HOW_TO_GET,
   libraryPackages,
   packages,
   pick,
@@ -47,6 +47,7 @@ import {
   run,
   type RunResult,
   stripAnsi,
+  tool,
   walk,
 } from "./_lib.ts";
 
@@ -79,6 +80,8 @@ const NODE_TEST_DIR = join(
   ".node-test",
   dirArgs.length ? selected.map((p) => p.dir).join("+") : "all",
 );
+/** Runtimes and tests not run for want of a tool, for the summary. */
+const skipped: string[] = [];
 const reports = mkdtempSync(join(tmpdir(), "twixt-test-"));
 
 const isTest = (p: string): boolean => p.endsWith("_test.ts");
@@ -181,11 +184,12 @@ const newTally = (runtime: string): Tally => ({
  */
 async function denoLeg(): Promise<Tally> {
   const t = newTally("deno");
+  const deno = tool("deno")!;
   for (const p of selected) {
     const doc = p.library && hasTs(p);
     if (!doc && !testFiles(p).length) continue;
     const junit = join(reports, `deno-${p.dir}.xml`);
-    const r = await run(bin("deno"), [
+    const r = await run(deno, [
       "test",
       "-A",
       "--permit-no-files",
@@ -215,7 +219,8 @@ async function bunLeg(): Promise<Tally> {
   const t = newTally("bun");
   const dirs = selected.filter((p) => testFiles(p).length);
   if (!dirs.length) return t;
-  const r = await run(bin("bun"), [
+  const bun = tool("bun")!;
+  const r = await run(bun, [
     "test",
     "--isolate",
     "--timeout=120000",
@@ -285,11 +290,16 @@ async function nodeLeg(): Promise<Tally> {
     }
   }
   const sources = selected.flatMap(testFiles);
-  if (withPack) sources.push(join(ROOT, "scripts", "pack_test.ts"));
+  if (withPack && tool("npm")) {
+    sources.push(join(ROOT, "scripts", "pack_test.ts"));
+  } else if (withPack) {
+    skipped.push(`the tarball test (no npm: ${HOW_TO_GET["npm"]})`);
+  }
   if (!sources.length) return t;
 
   rmSync(NODE_TEST_DIR, { recursive: true, force: true });
-  const tsc = await run(bin("tsc"), [
+  const tscArgv = tool("tsc")!;
+  const tsc = await run(tscArgv, [
     "--ignoreConfig",
     "--noCheck",
     "--pretty",
@@ -377,8 +387,26 @@ const legs: Record<string, () => Promise<Tally>> = {
   bun: bunLeg,
   node: nodeLeg,
 };
+/**
+ * What each runtime's leg needs; a runtime whose tools are missing (a clone
+ * with only Deno or only Bun) is skipped, and the summary says so in one line.
+ */
+const needs: Record<string, string[]> = {
+  deno: ["deno"],
+  bun: ["bun"],
+  node: ["node", "tsc"],
+};
 const tallies: Tally[] = [];
 for (const name of wanted) {
+  const missing = (needs[name] ?? []).filter((n) => !tool(n));
+  if (missing.length) {
+    skipped.push(
+      `${name} (no ${missing.join(", ")}: ${
+        HOW_TO_GET[missing[0]!] ?? "run npm ci"
+      })`,
+    );
+    continue;
+  }
   banner(name);
   const t0 = performance.now();
   let t: Tally;
@@ -404,6 +432,7 @@ for (const t of tallies) {
   );
   for (const note of t.notes) console.log(`        ${note}`);
 }
+if (skipped.length) console.log(`skipped: ${skipped.join("; ")}`);
 const passed = tallies.reduce((a, t) => a + t.passed, 0);
 const failed = tallies.reduce((a, t) => a + t.failed, 0);
 console.log(`${passed} passed, ${failed} failed`);

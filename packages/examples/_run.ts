@@ -151,6 +151,21 @@ export async function command(
   };
 }
 
+/**
+ * The command line a person would type to run the example `file` (a path
+ * relative to the repository root) with `args` on this runtime, as the demo
+ * shows it before each step. Node cannot run TypeScript, so there it names
+ * the JavaScript that {@linkcode command} compiles.
+ */
+export function commandLine(file: string, args: string[] = []): string {
+  const argv = runtime === "deno"
+    ? ["deno", "run", "-A", file]
+    : runtime === "bun"
+    ? ["bun", file]
+    : ["node", file.replace(/\.ts$/, ".mjs")];
+  return [...argv, ...args].join(" ");
+}
+
 /** What a finished child process printed, and how it ended. */
 export interface Outcome {
   /** The exit code; `null` when a signal ended it. */

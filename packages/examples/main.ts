@@ -5,14 +5,15 @@
  * own local mail server, so it all works offline. Exits 0 when every
  * program did.
  *
- * Usage: `deno run -A packages/examples/main.ts`
+ * Usage: `deno run -A packages/examples/main.ts` or
+ * `bun packages/examples/main.ts`
  *
  * @module
  */
 import { join } from "node:path";
 import process from "node:process";
 import { reactor } from "@twixt/reactor";
-import { EXAMPLES, runProgram } from "./_run.ts";
+import { commandLine, EXAMPLES, runProgram } from "./_run.ts";
 import { main as sendEmail } from "./email.ts";
 import { serveSite } from "./site.ts";
 
@@ -48,7 +49,7 @@ try {
   for (const step of steps) {
     const url = site.url + step.page;
     console.log(`\n=== ${step.heading}`);
-    console.log(`$ deno run -A packages/examples/${step.file} ${url}\n`);
+    console.log(`$ ${commandLine(`packages/examples/${step.file}`, [url])}\n`);
     const r = await runProgram(join(EXAMPLES, step.file), [url], {
       inherit: true,
     });
@@ -61,7 +62,7 @@ try {
 console.log(
   "\n=== 4. The email example: each step of an SMTP conversation a Deferred",
 );
-console.log("(on its own: deno run -A packages/examples/email.ts)\n");
+console.log(`(on its own: ${commandLine("packages/examples/email.ts")})\n`);
 try {
   await sendEmail(reactor);
 } catch (e) {
