@@ -155,8 +155,29 @@ class TCPServerEndpoint {
   }
 
   listen(factory: Factory<Protocol>): Deferred<IListeningPort> {
+    const r = this.#reactor as TCPReactor & TCPMethods;
+    if (typeof r.listenTCP === "function") {
+      return r.listenTCP(this.#port, factory, this.#opts);
+    }
     return listenTCP(this.#reactor, this.#port, factory, this.#opts);
   }
+}
+
+// As in Twisted, endpoints ask the reactor to listen and connect, so that a
+// reactor with TCP of its own (a MemoryReactor in tests) serves them; a bare
+// clock gets the real TCP functions.
+interface TCPMethods {
+  listenTCP?(
+    port: number,
+    factory: Factory<Protocol>,
+    opts: ListenTCPOptions,
+  ): Deferred<IListeningPort>;
+  connectTCP?<P extends Protocol>(
+    host: string,
+    port: number,
+    factory: ClientFactory<P>,
+    opts: ConnectTCPOptions,
+  ): Deferred<P>;
 }
 
 /**
@@ -286,14 +307,22 @@ class TCPClientEndpoint {
   }
 
   connect<P extends Protocol>(factory: Factory<P>): Deferred<P> {
+    const r = this.#reactor as TCPReactor & TCPMethods;
     const connect = (host: string): Deferred<P> =>
-      connectTCP(
-        this.#reactor,
-        host,
-        this.#port,
-        new WrappingFactory(factory),
-        this.#opts,
-      );
+      typeof r.connectTCP === "function"
+        ? r.connectTCP(
+          host,
+          this.#port,
+          new WrappingFactory(factory),
+          this.#opts,
+        )
+        : connectTCP(
+          r,
+          host,
+          this.#port,
+          new WrappingFactory(factory),
+          this.#opts,
+        );
     const resolve = this.#resolve;
     if (resolve === undefined || isIPv6(this.#host)) return connect(this.#host);
     return resolveIPv6(this.#host, resolve).addCallback(connect);
