@@ -7,7 +7,8 @@
 
 import { AlreadyCalledError, CancelledError, TimeoutError } from "./errors.ts";
 import { _detachedFailure, Failure } from "./failure.ts";
-import type { IReactorTime } from "./time.ts";
+import type { IDelayedCall, IReactorTime } from "./time.ts";
+import { describeValue, failInPlace } from "./_validate.ts";
 import {
   _callerStack,
   _watch,
@@ -295,7 +296,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * @param clock The reactor, or a `Clock` in tests.
    * @param onTimeoutCancel Called with the result and `seconds` when the
    * timeout cancelled the Deferred; its return value replaces the result.
-   * @returns This Deferred.
+   * @returns This Deferred. Bad arguments (`seconds` not a finite number of
+   * at least 0, a `clock` without `callLater`) do not throw: as if it timed
+   * out at once, the Deferred is cancelled if unfired, and from this point
+   * its chain fails with a `TypeError` or `RangeError` naming the argument.
    * @example Usage
    * ```ts
    * import { Deferred, TimeoutError } from "@twixt/defer";
@@ -326,10 +330,19 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     onTimeoutCancel?: (value: unknown, timeout: number) => unknown,
   ): this {
     let timedOut = false;
-    const call = clock.callLater(seconds, () => {
-      timedOut = true;
-      this.cancel();
-    });
+    let call: IDelayedCall;
+    try {
+      checkTimeout(seconds, clock, onTimeoutCancel);
+      call = clock.callLater(seconds, () => {
+        timedOut = true;
+        this.cancel();
+      });
+    } catch (e) {
+      // Bad input fails this Deferred rather than throwing: callers hold
+      // the Deferred, not a try block (Twisted's callLater raises).
+      failInPlace(this, e as Error);
+      return this;
+    }
     this.#add(convert, convert);
     this.#add(stopTimer, stopTimer);
     return this;
@@ -868,6 +881,42 @@ function detachNoted(): void {
     if (info.failResult === failure) {
       info.failResult = _detachedFailure(failure);
     }
+  }
+}
+
+// Throws the TypeError or RangeError that addTimeout's arguments deserve.
+function checkTimeout(
+  seconds: unknown,
+  clock: unknown,
+  onTimeoutCancel: unknown,
+): void {
+  if (typeof seconds !== "number") {
+    throw new TypeError(
+      `Cannot add a timeout of ${
+        describeValue(seconds)
+      } seconds: seconds must be a number`,
+    );
+  }
+  if (!(seconds >= 0) || seconds === Infinity) {
+    throw new RangeError(
+      `Cannot add a timeout of ${seconds} seconds: seconds must be a finite number of at least 0`,
+    );
+  }
+  if (
+    typeof (clock as Partial<IReactorTime> | null)?.callLater !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot add a timeout with clock ${
+        describeValue(clock)
+      }: it must have a callLater method (an IReactorTime)`,
+    );
+  }
+  if (onTimeoutCancel !== undefined && typeof onTimeoutCancel !== "function") {
+    throw new TypeError(
+      `Cannot add a timeout with onTimeoutCancel ${
+        describeValue(onTimeoutCancel)
+      }: it must be a function`,
+    );
   }
 }
 

@@ -1713,4 +1713,79 @@ describe("Deferred.addTimeout", () => {
     d.callback(1);
     assert.equal(clock.getDelayedCalls().length, 0);
   });
+
+  // Twisted's callLater raises at once on a bad delay; a method returning
+  // the Deferred fails it instead, naming the argument and its value.
+  const badSeconds: Array<[unknown, typeof TypeError, RegExp]> = [
+    ["5", TypeError, /timeout of "5" seconds: seconds must be a number/],
+    [[5], TypeError, /timeout of \[5\] seconds/],
+    [true, TypeError, /timeout of true seconds/],
+    [{}, TypeError, /timeout of \{\} seconds/],
+    [NaN, RangeError, /timeout of NaN seconds: seconds must be a finite/],
+    [-1, RangeError, /timeout of -1 seconds/],
+    [Infinity, RangeError, /timeout of Infinity seconds/],
+  ];
+  for (const [seconds, type, message] of badSeconds) {
+    it(
+      `fails the Deferred, without throwing, for seconds ${
+        typeof seconds === "string" ? JSON.stringify(seconds) : String(seconds)
+      }`,
+      () => {
+        const clock = new FakeClock();
+        let stopped = false;
+        const d = new Deferred<number>(() => {
+          stopped = true;
+        });
+        assert.equal(d.addTimeout(seconds as number, clock), d);
+        assert.ok(stopped, "the work is cancelled");
+        assert.equal(clock.getDelayedCalls().length, 0);
+        const f = failureResultOf(d, type);
+        assert.equal(f.type, type);
+        assert.match(f.getErrorMessage(), message);
+      },
+    );
+  }
+
+  it("fails a Deferred without a canceller, ignoring the work's later result", () => {
+    const d = new Deferred<number>().addTimeout(-5, new FakeClock());
+    d.callback(1);
+    failureResultOf(d, RangeError);
+  });
+
+  it("fails an already fired Deferred from that point of its chain", () => {
+    const seen: unknown[] = [];
+    const d = succeed(1).addCallback((n) => seen.push(n));
+    d.addTimeout(NaN, new FakeClock());
+    failureResultOf(d, RangeError);
+    assert.deepEqual(seen, [1]);
+  });
+
+  it("fails the Deferred for a clock without callLater, or a bad onTimeoutCancel", () => {
+    const noClock = new Deferred().addTimeout(1, {} as IReactorTime);
+    assert.match(
+      failureResultOf(noClock, TypeError).getErrorMessage(),
+      /with clock \{\}: it must have a callLater method/,
+    );
+    const badHook = new Deferred().addTimeout(
+      1,
+      new FakeClock(),
+      "x" as unknown as () => unknown,
+    );
+    assert.match(
+      failureResultOf(badHook, TypeError).getErrorMessage(),
+      /onTimeoutCancel "x": it must be a function/,
+    );
+  });
+
+  it("fails the Deferred with what the clock's callLater throws", () => {
+    const clock = new FakeClock();
+    clock.callLater = () => {
+      throw new RangeError("Clock refused");
+    };
+    const d = new Deferred().addTimeout(1, clock);
+    assert.equal(
+      failureResultOf(d, RangeError).getErrorMessage(),
+      "Clock refused",
+    );
+  });
 });

@@ -142,7 +142,7 @@ export class QueueOverflow extends Error {
 }
 
 /**
- * Thrown by {@linkcode DeferredQueue.get} when too many getters wait.
+ * The failure of {@linkcode DeferredQueue.get} when too many getters wait.
  *
  * @example Usage
  * ```ts
@@ -150,7 +150,7 @@ export class QueueOverflow extends Error {
  * import assert from "node:assert/strict";
  *
  * const q = new DeferredQueue<number>(Infinity, 0);
- * assert.throws(() => q.get(), QueueUnderflow);
+ * await assert.rejects(async () => await q.get(), QueueUnderflow);
  * ```
  */
 export class QueueUnderflow extends Error {

@@ -6,6 +6,7 @@
 
 import { Deferred } from "./deferred.ts";
 import { Failure } from "./failure.ts";
+import { checkFunction } from "./_validate.ts";
 
 /**
  * A Deferred that has already fired with `value`: callbacks added to it
@@ -68,6 +69,8 @@ export function maybeDeferred<T, A extends unknown[]>(
   fn: (...args: A) => T | PromiseLike<T>,
   ...args: A
 ): Deferred<T> {
+  const notAFunction = checkFunction("call", fn);
+  if (notAFunction) return fail<T>(notAFunction);
   let result: T | PromiseLike<T>;
   try {
     result = fn(...args);
@@ -99,6 +102,8 @@ export function execute<T, A extends unknown[]>(
   fn: (...args: A) => T,
   ...args: A
 ): Deferred<T> {
+  const notAFunction = checkFunction("call", fn);
+  if (notAFunction) return fail<T>(notAFunction);
   try {
     // Inside the try: succeed refuses a Deferred with a TypeError.
     return succeed(fn(...args));

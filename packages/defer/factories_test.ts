@@ -142,3 +142,15 @@ describe("execute", () => {
     failureResultOf(d, TypeError);
   });
 });
+
+describe("maybeDeferred and execute with something other than a function", () => {
+  it("fail the Deferred with a TypeError naming the value, without throwing", () => {
+    for (const make of [maybeDeferred, execute]) {
+      const d = (make as (fn: unknown) => Deferred<unknown>)(42);
+      assert.match(
+        failureResultOf(d, TypeError).getErrorMessage(),
+        /Cannot call 42: it must be a function/,
+      );
+    }
+  });
+});

@@ -10,6 +10,7 @@ import { Deferred } from "./deferred.ts";
 import { FailureGroup, FirstError } from "./errors.ts";
 import { Failure } from "./failure.ts";
 import { logError } from "./unhandled.ts";
+import { checkBoolean, checkOptions } from "./_validate.ts";
 
 /**
  * Options of {@linkcode DeferredList}.
@@ -258,8 +259,11 @@ function makeList(
   deferredList: Iterable<Deferred<unknown>>,
   flags: number,
   caller: string,
+  badOption?: TypeError,
 ): Deferred<unknown> {
-  const inputs = collect(deferredList, caller);
+  const inputs = badOption
+    ? new Failure(badOption)
+    : collect(deferredList, caller);
   if (inputs instanceof Failure) {
     const d = new ListDeferred([], ON_ONE_CALLBACK);
     d.errback(inputs);
@@ -294,7 +298,8 @@ function makeList(
  * then fires as those results arrive (with a list of `CancelledError`
  * failures, unless an option says otherwise), and fails with
  * `CancelledError` if nothing fired it. A list that is not iterable, or
- * that holds something other than a Deferred, fails with a `TypeError`.
+ * that holds something other than a Deferred, or an option that is not a
+ * boolean, fails it with a `TypeError`.
  *
  * @example Usage
  * ```ts
@@ -332,9 +337,14 @@ export const DeferredList: DeferredListConstructor = function DeferredList(
   const flags = (options?.fireOnOneCallback ? ON_ONE_CALLBACK : 0) |
     (options?.fireOnOneErrback ? ON_ONE_ERRBACK : 0) |
     (options?.consumeErrors ? CONSUME : 0);
+  const action = "call DeferredList";
+  const badOption = checkOptions(action, options) ??
+    checkBoolean(action, "fireOnOneCallback", options?.fireOnOneCallback) ??
+    checkBoolean(action, "fireOnOneErrback", options?.fireOnOneErrback) ??
+    checkBoolean(action, "consumeErrors", options?.consumeErrors);
   // Returning an object from a function called with `new` makes that
   // object the result, so both call styles give the same Deferred.
-  return makeList(deferredList, flags, "DeferredList");
+  return makeList(deferredList, flags, "DeferredList", badOption);
 } as unknown as DeferredListConstructor;
 (DeferredList as { prototype: unknown }).prototype = ListDeferred.prototype;
 
@@ -356,7 +366,8 @@ export const DeferredList: DeferredListConstructor = function DeferredList(
  * @param deferredList The Deferreds to wait for.
  * @param consumeErrors Whether the inputs' failures end at this call.
  * @returns A Deferred of every result, failing with a `TypeError` if the
- * list is not iterable or holds something other than a Deferred.
+ * list is not iterable or holds something other than a Deferred, or if
+ * `consumeErrors` is not a boolean.
  * @example Usage
  * ```ts
  * import { gatherResults, succeed } from "@twixt/defer";
@@ -412,6 +423,7 @@ export function gatherResults(
     deferredList,
     ON_ONE_ERRBACK | VALUES | (consumeErrors ? CONSUME : 0),
     "gatherResults",
+    checkBoolean("call gatherResults", "consumeErrors", consumeErrors),
   ) as Deferred<unknown[]>;
 }
 

@@ -299,6 +299,33 @@ describe("DeferredList", () => {
     );
   });
 
+  it("fails with a TypeError naming an option that is not a boolean, watching no input", () => {
+    const bad: Array<[unknown, RegExp]> = [
+      ["yes", /options "yes": they must be an object/],
+      [
+        { fireOnOneCallback: "yes" },
+        /fireOnOneCallback "yes": it must be a boolean/,
+      ],
+      [{ fireOnOneErrback: 1 }, /fireOnOneErrback 1: it must be a boolean/],
+      [
+        { consumeErrors: [true] },
+        /consumeErrors \[true\]: it must be a boolean/,
+      ],
+    ];
+    for (const [options, message] of bad) {
+      const input = new Deferred<number>();
+      const dl = DeferredList([input], options as { consumeErrors: boolean });
+      assert.match(failureResultOf(dl, TypeError).getErrorMessage(), message);
+      input.errback(new GenericError("still mine"));
+      failureResultOf(input, GenericError);
+    }
+    const gathered = gatherResults([succeed(1)], "no" as unknown as boolean);
+    assert.match(
+      failureResultOf(gathered, TypeError).getErrorMessage(),
+      /Cannot call gatherResults with consumeErrors "no": it must be a boolean/,
+    );
+  });
+
   it("handles a hundred thousand inputs", () => {
     const inputs = Array.from(
       { length: 100_000 },

@@ -18,7 +18,8 @@
 
 import { Deferred } from "./deferred.ts";
 import { QueueOverflow, QueueUnderflow } from "./errors.ts";
-import { maybeDeferred, succeed } from "./factories.ts";
+import { fail, maybeDeferred, succeed } from "./factories.ts";
+import { checkFunction } from "./_validate.ts";
 
 /**
  * Thrown by `release()` of a {@linkcode DeferredLock} that is not locked,
@@ -160,9 +161,8 @@ class TokenPool<P> {
     fn: (...args: A) => T | PromiseLike<T>,
     args: A,
   ): Deferred<T> {
-    if (typeof fn !== "function") {
-      throw new TypeError("Cannot run something that is not a function");
-    }
+    const notAFunction = checkFunction("run", fn);
+    if (notAFunction) return fail(notAFunction);
     const releaseAndReturn = <R>(result: R): R => {
       release();
       return result;
@@ -256,7 +256,7 @@ export class DeferredLock {
    * @returns A Deferred of `fn`'s result. Cancelling it while it waits for
    * the lock takes it out of the line; cancelling it while `fn`'s Deferred
    * runs cancels that.
-   * @throws {TypeError} if `fn` is not a function.
+   * A `fn` that is not a function fails it with a `TypeError`.
    * @example Usage
    * ```ts
    * import { DeferredLock } from "@twixt/defer";
@@ -384,7 +384,7 @@ export class DeferredSemaphore {
    *
    * @returns A Deferred of `fn`'s result; cancelling it while it waits for
    * a token takes it out of the line.
-   * @throws {TypeError} if `fn` is not a function.
+   * A `fn` that is not a function fails it with a `TypeError`.
    * @example Usage
    * ```ts
    * import { DeferredSemaphore } from "@twixt/defer";
@@ -519,22 +519,25 @@ export class DeferredQueue<T> {
    * Takes the next item: a fired Deferred if one is held, else a Deferred
    * that fires when one is put.
    *
-   * @throws {QueueUnderflow} if no item is held and `backlog` getters wait.
+   * @returns The Deferred of the item; if no item is held and `backlog`
+   * getters wait, it fails at once with {@linkcode QueueUnderflow} (Twisted
+   * raises it: here a function that returns a Deferred never throws).
    * @example Usage
    * ```ts
    * import { DeferredQueue, QueueUnderflow } from "@twixt/defer";
+   * import { failureResultOf } from "@twixt/defer/testing";
    * import assert from "node:assert/strict";
    *
    * const q = new DeferredQueue<string>(Infinity, 1);
    * const next = q.get();
-   * assert.throws(() => q.get(), QueueUnderflow);
+   * failureResultOf(q.get(), QueueUnderflow);
    * q.put("job");
    * assert.equal(next.result, "job");
    * ```
    */
   get(): Deferred<T> {
     if (this.#pending.length > 0) return succeed(this.#pending.shift());
-    if (this.#waiting.length >= this.backlog) throw new QueueUnderflow();
+    if (this.#waiting.length >= this.backlog) return fail(new QueueUnderflow());
     const d = new Deferred<T>(this.#cancelGet);
     this.#waiting.push(d);
     return d;

@@ -106,13 +106,20 @@ describe("DeferredLock", () => {
     assert.equal(lock.locked, false);
   });
 
-  it("throws TypeError from run() when given no function", () => {
+  it("fails run()'s Deferred with TypeError, without throwing, when given no function", () => {
     const lock = new DeferredLock();
-    assert.throws(
-      () => (lock.run as (fn?: unknown) => Deferred<unknown>)(),
-      TypeError,
+    const d = (lock.run as (fn?: unknown) => Deferred<unknown>)("f");
+    assert.match(
+      failureResultOf(d, TypeError).getErrorMessage(),
+      /Cannot run "f": it must be a function/,
     );
     assert.equal(lock.locked, false);
+    const sem = new DeferredSemaphore(1);
+    failureResultOf(
+      (sem.run as (fn?: unknown) => Deferred<unknown>)(),
+      TypeError,
+    );
+    assert.equal(sem.tokens, 1);
   });
 
   it("releases after run()'s function throws, passing the failure on", () => {
@@ -414,7 +421,7 @@ describe("DeferredQueue", () => {
         gotten.push(x);
       });
     }
-    assert.throws(() => queue.get(), QueueUnderflow);
+    failureResultOf(queue.get(), QueueUnderflow);
     for (let i = 0; i < M; i++) {
       queue.put(i);
       assert.deepEqual(gotten, Array.from({ length: i + 1 }, (_, j) => j));
@@ -452,8 +459,8 @@ describe("DeferredQueue", () => {
 
   it("overflows at once with size 0 and underflows at once with backlog 0", () => {
     assert.throws(() => new DeferredQueue<null>(0).put(null), QueueOverflow);
-    assert.throws(
-      () => new DeferredQueue<null>(undefined, 0).get(),
+    failureResultOf(
+      new DeferredQueue<null>(undefined, 0).get(),
       QueueUnderflow,
     );
   });
