@@ -5,6 +5,7 @@
  * @module
  */
 
+import { captureContext, type ContextSnapshot } from "./context.ts";
 import { Deferred } from "./deferred.ts";
 import { Failure } from "./failure.ts";
 import { fail, isThenable } from "./factories.ts";
@@ -14,6 +15,8 @@ import { fail, isThenable } from "./factories.ts";
 interface Status<T> {
   deferred: Deferred<T>;
   waitingOn: Deferred<unknown> | undefined;
+  // The generator's own async context, in which every step runs.
+  context: ContextSnapshot | undefined;
 }
 
 // The value an outer Deferred is fired with on cancel, which its first
@@ -33,6 +36,12 @@ const CANCELLED = Symbol("inlineCallbacks cancelled");
  *
  * Synchronously available results are handled in a loop, so a generator
  * may yield fired Deferreds any number of times without growing the stack.
+ *
+ * Each call keeps its own async context (`AsyncLocalStorage`), as
+ * Twisted's does with contextvars: every step of the generator runs in the
+ * context the function was called in, whoever fires the Deferred it waits
+ * on; a value set inside with `enterWith` stays for the rest of the
+ * generator and does not leak to the caller.
  *
  * @typeParam A The wrapped function's parameters.
  * @typeParam T The generator's return type.
@@ -80,6 +89,7 @@ export function inlineCallbacks<A extends unknown[], T>(
     const status: Status<T> = {
       deferred: undefined as unknown as Deferred<T>,
       waitingOn: undefined,
+      context: captureContext(),
     };
     const outer = cancellable(status);
     drive(undefined, it, status);
@@ -114,9 +124,9 @@ function drive<T>(
   for (;;) {
     let step: IteratorResult<unknown, T>;
     try {
-      step = result instanceof Failure
-        ? it.throw(result.value)
-        : it.next(result);
+      step = status.context === undefined
+        ? resume(it, result)
+        : status.context.run(resumeInContext<T>, it, result, status);
     } catch (e) {
       status.waitingOn = undefined;
       status.deferred.errback(e);
@@ -154,6 +164,30 @@ function drive<T>(
       return;
     }
     result = syncResult;
+  }
+}
+
+function resume<T>(
+  // deno-lint-ignore no-explicit-any
+  it: Generator<unknown, T, any>,
+  result: unknown,
+): IteratorResult<unknown, T> {
+  return result instanceof Failure ? it.throw(result.value) : it.next(result);
+}
+
+// One step inside the generator's context; the context is captured again
+// at the end, so that what the step set with enterWith lasts (where
+// running a snapshot does not keep such changes in it).
+function resumeInContext<T>(
+  // deno-lint-ignore no-explicit-any
+  it: Generator<unknown, T, any>,
+  result: unknown,
+  status: Status<T>,
+): IteratorResult<unknown, T> {
+  try {
+    return resume(it, result);
+  } finally {
+    status.context = captureContext();
   }
 }
 

@@ -37,6 +37,11 @@
  */
 
 export * from "./abort.ts";
+export {
+  bindContext,
+  captureContext,
+  type ContextSnapshot,
+} from "./context.ts";
 export * from "./deferred.ts";
 export * from "./errors.ts";
 export { execute, fail, maybeDeferred, succeed } from "./factories.ts";

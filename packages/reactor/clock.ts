@@ -5,7 +5,7 @@
  */
 
 import type { IReactorTime } from "@twixt/defer";
-import { type DelayedCall, TimedCalls } from "./delayed_call.ts";
+import { type DelayedCall, secondsError, TimedCalls } from "./delayed_call.ts";
 
 /**
  * A clock that only moves when told to: an {@linkcode IReactorTime} for
@@ -60,8 +60,12 @@ export class Clock implements IReactorTime {
    * Schedules `fn(...args)` for `delay` seconds from the clock's now; it
    * runs when {@linkcode Clock.advance} reaches that time.
    *
+   * The call runs in the async context current when it was scheduled,
+   * whichever context advances the clock.
+   *
    * @throws {RangeError} if `delay` is negative, NaN or infinite.
-   * @throws {TypeError} if `fn` is not a function.
+   * @throws {TypeError} if `delay` is not a number, or `fn` is not a
+   * function.
    * @example Usage
    * ```ts
    * import { Clock } from "@twixt/reactor/task";
@@ -112,6 +116,7 @@ export class Clock implements IReactorTime {
    * (as in Twisted), leaving the later calls scheduled.
    *
    * @throws {RangeError} if `amount` is negative, NaN or infinite.
+   * @throws {TypeError} if `amount` is not a number.
    * @example Usage
    * ```ts
    * import { Clock } from "@twixt/reactor/task";
@@ -129,11 +134,8 @@ export class Clock implements IReactorTime {
    * ```
    */
   advance(amount: number): void {
-    if (typeof amount !== "number" || !(amount >= 0) || amount === Infinity) {
-      throw new RangeError(
-        `Cannot advance a Clock by ${String(amount)} seconds`,
-      );
-    }
+    const error = secondsError(amount, "advance a Clock", "amount");
+    if (error !== undefined) throw error;
     this.rightNow += amount;
     const calls = this.#calls;
     for (;;) {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { CancelledError, Deferred, TimeoutError } from "@twixt/defer";
 import { AlreadyCalled, AlreadyCancelled } from "./mod.ts";
 import { Clock } from "./task.ts";
+import { BAD_SECONDS } from "./_bad_seconds_test_util.ts";
 
 describe("Clock", () => {
   it("starts at 0 seconds", () => {
@@ -293,6 +294,28 @@ describe("Deferred.addTimeout with a Clock", () => {
     });
     d.cancel();
     assert.ok(reason instanceof CancelledError);
+    assert.deepEqual(c.getDelayedCalls(), []);
+  });
+});
+
+describe("Clock with bad input", () => {
+  it("throws TypeError for a non-number and RangeError for a bad number, naming the argument", () => {
+    const c = new Clock();
+    for (const [value, Kind] of BAD_SECONDS) {
+      assert.throws(
+        () => c.advance(value as number),
+        (e: Error) =>
+          e.constructor === Kind &&
+          /^Cannot advance a Clock with amount /.test(e.message),
+      );
+      assert.throws(
+        () => c.callLater(value as number, () => {}),
+        (e: Error) =>
+          e.constructor === Kind &&
+          /^Cannot schedule a call with delay /.test(e.message),
+      );
+    }
+    assert.equal(c.seconds(), 0);
     assert.deepEqual(c.getDelayedCalls(), []);
   });
 });

@@ -5,7 +5,14 @@
  * @module
  */
 
-import { Deferred, Failure, type IDelayedCall, logError } from "@twixt/defer";
+import {
+  captureContext,
+  type ContextSnapshot,
+  Deferred,
+  fail,
+  Failure,
+  logError,
+} from "@twixt/defer";
 import {
   NotPaused,
   SchedulerStopped,
@@ -14,6 +21,7 @@ import {
   type TaskFinished,
   TaskStopped,
 } from "./errors.ts";
+import { describe } from "./delayed_call.ts";
 import { reactor } from "./reactor.ts";
 import { isThenable } from "./_thenable.ts";
 
@@ -54,9 +62,11 @@ export interface CooperatorOptions {
   terminationPredicateFactory?: () => () => boolean;
   /**
    * Schedules the next step. By default the reactor's `callLater` with a
-   * tiny delay, so that I/O and timers run between steps.
+   * tiny delay, so that I/O and timers run between steps. As in Twisted,
+   * the Cooperator only ever calls `cancel()` on what it returns (a
+   * `DelayedCall` will do, and so will any object with a `cancel` method).
    */
-  scheduler?: (step: () => void) => IDelayedCall;
+  scheduler?: (step: () => void) => { cancel(): void };
   /**
    * Whether tasks run as soon as they are added (the default) or wait for
    * {@linkcode Cooperator.start}.
@@ -74,7 +84,7 @@ function defaultTermination(): () => boolean {
   return () => performance.now() >= end;
 }
 
-function defaultScheduler(step: () => void): IDelayedCall {
+function defaultScheduler(step: () => void): { cancel(): void } {
   return reactor.callLater(EPSILON, step);
 }
 
@@ -113,6 +123,9 @@ export class CooperativeTask<T = unknown> {
   #pauseCount = 0;
   #completionState: TaskFinished | SchedulerStopped | undefined = undefined;
   #completionResult: Iterator<T> | Failure | undefined = undefined;
+  // The async context the task was made in: its units of work run in it,
+  // though all tasks share the Cooperator's steps.
+  readonly #context: ContextSnapshot | undefined = captureContext();
 
   /** @internal Made by {@linkcode Cooperator.cooperate}. */
   constructor(iterator: Iterator<T>, cooperator: Cooperator) {
@@ -260,7 +273,10 @@ export class CooperativeTask<T = unknown> {
   _oneWorkUnit(): void {
     let step: IteratorResult<T>;
     try {
-      step = this.#iterator.next();
+      const context = this.#context;
+      step = context === undefined
+        ? this.#iterator.next()
+        : context.run(() => this.#iterator.next());
     } catch (e) {
       this._completeWith(new TaskFailed(), new Failure(e));
       return;
@@ -313,8 +329,8 @@ export class Cooperator {
   #tasks: CooperativeTask<unknown>[] = [];
   #cursor = 0;
   readonly #terminationPredicateFactory: () => () => boolean;
-  readonly #scheduler: (step: () => void) => IDelayedCall;
-  #delayedCall: IDelayedCall | undefined = undefined;
+  readonly #scheduler: (step: () => void) => { cancel(): void };
+  #delayedCall: { cancel(): void } | undefined = undefined;
   #stopped = false;
   #started: boolean;
   #mustScheduleOnStart = false;
@@ -348,7 +364,14 @@ export class Cooperator {
     iterator: Iterator<T> | Iterable<T>,
     doneDeferred: Deferred<Iterator<T>> = new Deferred(),
   ): Deferred<Iterator<T>> {
-    this.cooperate(iterator).whenDone().chainDeferred(doneDeferred);
+    let task: CooperativeTask<T>;
+    try {
+      task = this.cooperate(iterator);
+    } catch (e) {
+      // A Deferred was promised: bad input fails it instead of throwing.
+      return fail(e);
+    }
+    task.whenDone().chainDeferred(doneDeferred);
     return doneDeferred;
   }
 
@@ -454,10 +477,12 @@ export class Cooperator {
     if (this.#tasks.length === 0) this.#cancelStep();
   }
 
+  // The step is still scheduled whenever #delayedCall is set (#tick
+  // clears it first), so cancel() is all the scheduler's handle needs.
   #cancelStep(): void {
     const call = this.#delayedCall;
     this.#delayedCall = undefined;
-    if (call?.active()) call.cancel();
+    call?.cancel();
   }
 
   #tick = (): void => {
@@ -484,12 +509,18 @@ export class Cooperator {
   }
 }
 
+// Objects only: a string is iterable, but cooperating on its characters
+// is surely a mistake (Twisted needs an iterator, which a str is not).
 function toIterator<T>(x: Iterator<T> | Iterable<T>): Iterator<T> {
-  if (typeof (x as Iterator<T>).next === "function") return x as Iterator<T>;
-  if (typeof (x as Iterable<T>)[Symbol.iterator] === "function") {
-    return (x as Iterable<T>)[Symbol.iterator]();
+  if (typeof x === "object" && x !== null || typeof x === "function") {
+    if (typeof (x as Iterator<T>).next === "function") return x as Iterator<T>;
+    if (typeof (x as Iterable<T>)[Symbol.iterator] === "function") {
+      return (x as Iterable<T>)[Symbol.iterator]();
+    }
   }
-  throw new TypeError("Cannot cooperate on something not an iterator");
+  throw new TypeError(
+    `Cannot cooperate on ${describe(x)}: it is not an iterator or iterable`,
+  );
 }
 
 const theCooperator = new Cooperator();

@@ -49,6 +49,28 @@ class FakeScheduler {
   }
 }
 
+// Twisted's test_cooperator FakeScheduler exactly: its handles have
+// cancel() and nothing else, all that Twisted's Cooperator asks of them.
+class CancelOnlyScheduler {
+  work: { fn: () => void; cancelled: boolean }[] = [];
+
+  schedule = (fn: () => void): { cancel(): void } => {
+    const unit = { fn, cancelled: false };
+    this.work.push(unit);
+    return {
+      cancel: () => {
+        unit.cancelled = true;
+      },
+    };
+  };
+
+  pump(): void {
+    const work = this.work;
+    this.work = [];
+    for (const unit of work) if (!unit.cancelled) unit.fn();
+  }
+}
+
 const ONE_UNIT_PER_STEP = (): () => boolean => () => true;
 
 describe("Cooperator", () => {
@@ -257,6 +279,25 @@ describe("Cooperator", () => {
       () => new Cooperator().cooperate(42 as unknown as Iterable<number>),
       TypeError,
     );
+  });
+
+  it("coiterate fails its Deferred for what is not an iterator, never throwing", () => {
+    for (const bad of ["5", 5, true, {}, null, undefined] as unknown[]) {
+      let d: Deferred<unknown> | undefined;
+      assert.doesNotThrow(() => {
+        d = new Cooperator().coiterate(bad as Iterable<number>);
+      });
+      const f = failureResultOf(d!, TypeError);
+      assert.match(
+        (f.value as Error).message,
+        /^Cannot cooperate on .*: it is not an iterator or iterable$/,
+      );
+      let g: Deferred<unknown> | undefined;
+      assert.doesNotThrow(() => {
+        g = coiterate(bad as Iterable<number>);
+      });
+      failureResultOf(g!, TypeError);
+    }
   });
 });
 
@@ -485,5 +526,60 @@ describe("CooperativeTask run states", () => {
     doStopNext = true;
     scheduler.pump();
     assert.deepEqual(phases, [task.iterator, "done"]);
+  });
+});
+
+describe("Cooperator with a scheduler whose handle only has cancel()", () => {
+  function* count(n: number, log: number[]): Generator<void> {
+    for (let i = 0; i < n; i++) {
+      log.push(i);
+      yield;
+    }
+  }
+
+  function oneUnitCooperator(): [CancelOnlyScheduler, Cooperator] {
+    const sched = new CancelOnlyScheduler();
+    const coop = new Cooperator({
+      scheduler: sched.schedule,
+      terminationPredicateFactory: ONE_UNIT_PER_STEP,
+    });
+    return [sched, coop];
+  }
+
+  it("pauses and resumes a task", () => {
+    const [sched, coop] = oneUnitCooperator();
+    const log: number[] = [];
+    const task = coop.cooperate(count(3, log));
+    task.pause();
+    assert.equal(sched.work.every((u) => u.cancelled), true);
+    sched.pump();
+    assert.deepEqual(log, []);
+    task.resume();
+    sched.pump();
+    assert.deepEqual(log, [0]);
+  });
+
+  it("stops a task, and stops the Cooperator", () => {
+    const [sched, coop] = oneUnitCooperator();
+    const log: number[] = [];
+    const task = coop.cooperate(count(3, log));
+    task.stop();
+    failureResultOf(task.whenDone(), TaskStopped);
+    const other = coop.cooperate(count(3, log));
+    sched.pump();
+    coop.stop();
+    failureResultOf(other.whenDone(), SchedulerStopped);
+    assert.deepEqual(log, [0]);
+    assert.equal(sched.work.every((u) => u.cancelled), true);
+  });
+
+  it("completes a task, cancelling no step that already ran", () => {
+    const [sched, coop] = oneUnitCooperator();
+    const log: number[] = [];
+    const d = coop.coiterate(count(2, log));
+    for (let i = 0; i < 5 && !d.called; i++) sched.pump();
+    assert.deepEqual(log, [0, 1]);
+    assert.equal(d.called, true);
+    assert.deepEqual(sched.work, []);
   });
 });

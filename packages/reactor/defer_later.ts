@@ -6,6 +6,7 @@
  */
 
 import { Deferred, fail, type IReactorTime } from "@twixt/defer";
+import { describe, secondsError } from "./delayed_call.ts";
 
 /**
  * Returns a Deferred that fires `delay` seconds from now on `clock` with
@@ -16,7 +17,8 @@ import { Deferred, fail, type IReactorTime } from "@twixt/defer";
  *
  * @param clock The reactor, or a `Clock` in tests.
  * @param delay Seconds to wait: a finite number, 0 or more; a bad delay
- * fails the Deferred with a `RangeError`.
+ * fails the Deferred with a `TypeError` (not a number) or `RangeError`
+ * (NaN, negative, infinite), never a synchronous throw.
  * @param fn What to call when the time comes.
  * @returns A Deferred of `fn`'s result.
  * @example Usage
@@ -60,9 +62,22 @@ export function deferLater<T, A extends unknown[]>(
   fn?: (...args: A) => T | PromiseLike<T>,
   ...args: A
 ): Deferred<T | void> {
+  if (
+    typeof (clock as Partial<IReactorTime> | null)?.callLater !== "function"
+  ) {
+    return fail(
+      new TypeError(
+        `Cannot defer a call on clock ${describe(clock)}: it has no callLater`,
+      ),
+    );
+  }
+  const error = secondsError(delay, "defer a call", "delay");
+  if (error !== undefined) return fail(error);
   if (fn !== undefined && typeof fn !== "function") {
     return fail(
-      new TypeError("Cannot defer a call to something not a function"),
+      new TypeError(
+        `Cannot defer a call to fn ${describe(fn)}: it is not a function`,
+      ),
     );
   }
   const d = new Deferred<T | void>(() => {

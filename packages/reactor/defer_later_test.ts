@@ -8,6 +8,7 @@ import {
 } from "@twixt/defer/testing";
 import { Reactor } from "./mod.ts";
 import { Clock, deferLater } from "./task.ts";
+import { BAD_SECONDS } from "./_bad_seconds_test_util.ts";
 
 class TestException extends Error {}
 
@@ -95,5 +96,29 @@ describe("deferLater", () => {
     d.addErrback(() => {});
     d.cancel();
     assert.deepEqual(r.getDelayedCalls(), []);
+  });
+});
+
+describe("deferLater with bad input", () => {
+  it("fails the Deferred, never throws, naming the argument and value", () => {
+    for (const [delay, Kind, shown] of BAD_SECONDS) {
+      const clock = new Clock();
+      const f = failureResultOf(
+        deferLater(clock, delay as number, () => 1),
+        Kind,
+      );
+      assert.equal((f.value as Error).constructor, Kind);
+      assert.ok(
+        (f.value as Error).message.includes(`delay ${shown}`),
+        (f.value as Error).message,
+      );
+      assert.deepEqual(clock.getDelayedCalls(), []);
+    }
+    const f = failureResultOf(
+      deferLater(new Clock(), 1, 7 as unknown as () => void),
+      TypeError,
+    );
+    assert.match((f.value as Error).message, /fn 7/);
+    failureResultOf(deferLater(undefined as unknown as Clock, 1), TypeError);
   });
 });

@@ -5,7 +5,11 @@
  * @module
  */
 
-import type { IDelayedCall } from "@twixt/defer";
+import {
+  captureContext,
+  type ContextSnapshot,
+  type IDelayedCall,
+} from "@twixt/defer";
 import { TimeQueue } from "./_heap.ts";
 import { AlreadyCalled, AlreadyCancelled } from "./errors.ts";
 
@@ -46,6 +50,8 @@ export class DelayedCall implements IDelayedCall {
   _mark = 0;
   #fn: AnyFn | undefined;
   #args: unknown[] | undefined;
+  // The async context the call was scheduled in, which it runs in.
+  #context: ContextSnapshot | undefined;
   #state = PENDING;
   #queue: TimedCalls;
 
@@ -56,12 +62,14 @@ export class DelayedCall implements IDelayedCall {
     seq: number,
     fn: AnyFn,
     args: unknown[],
+    context: ContextSnapshot | undefined,
   ) {
     this.#queue = queue;
     this._time = time;
     this._seq = seq;
     this.#fn = fn;
     this.#args = args;
+    this.#context = context;
   }
 
   /** The function to call, until the call has run or been cancelled. */
@@ -124,6 +132,7 @@ export class DelayedCall implements IDelayedCall {
     this.#state = CANCELLED;
     this.#fn = undefined;
     this.#args = undefined;
+    this.#context = undefined;
     this.#queue._remove(this);
   }
 
@@ -132,7 +141,8 @@ export class DelayedCall implements IDelayedCall {
    *
    * @throws {AlreadyCancelled} if it was cancelled.
    * @throws {AlreadyCalled} if it has run.
-   * @throws {RangeError} if `seconds` is not a finite number.
+   * @throws {RangeError} if `seconds` is NaN or infinite.
+   * @throws {TypeError} if `seconds` is not a number.
    * @example Usage
    * ```ts
    * import { Clock } from "@twixt/reactor/task";
@@ -156,7 +166,8 @@ export class DelayedCall implements IDelayedCall {
    *
    * @throws {AlreadyCancelled} if it was cancelled.
    * @throws {AlreadyCalled} if it has run.
-   * @throws {RangeError} if `seconds` is not a finite number.
+   * @throws {RangeError} if `seconds` is NaN or infinite.
+   * @throws {TypeError} if `seconds` is not a number.
    * @example Usage
    * ```ts
    * import { Clock } from "@twixt/reactor/task";
@@ -209,14 +220,19 @@ export class DelayedCall implements IDelayedCall {
    * @internal Runs the call, which its queue has just taken off.
    * It counts as called before it runs, so that the function itself sees
    * `active() === false` and gets {@linkcode AlreadyCalled} from `cancel`.
+   * It runs in the async context it was scheduled in, as `setTimeout`'s
+   * callbacks do: the calls of many contexts share one runtime timer.
    */
   _invoke(): unknown {
     const fn = this.#fn!;
     const args = this.#args!;
+    const context = this.#context;
     this.#state = CALLED;
     this.#fn = undefined;
     this.#args = undefined;
-    return args.length === 0 ? fn() : fn(...args);
+    this.#context = undefined;
+    if (context === undefined) return args.length === 0 ? fn() : fn(...args);
+    return args.length === 0 ? context.run(fn) : context.run(fn, ...args);
   }
 
   #check(action: string): void {
@@ -235,25 +251,56 @@ export class DelayedCall implements IDelayedCall {
 
 function checkFinite(seconds: number, action: string): void {
   if (typeof seconds !== "number" || !Number.isFinite(seconds)) {
-    throw new RangeError(
-      `Cannot ${action} a delayed call by ${String(seconds)} seconds`,
+    throw new (typeof seconds === "number" ? RangeError : TypeError)(
+      `Cannot ${action} a delayed call by ${describe(seconds)} seconds`,
     );
   }
+}
+
+/** @internal A value as an error message shows it: `"5"`, `[5]`, `true`. */
+export function describe(value: unknown): string {
+  if (typeof value === "function") return "a function";
+  if (typeof value === "number" || typeof value === "boolean") {
+    return String(value);
+  }
+  try {
+    return JSON.stringify(value)?.slice(0, 60) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/**
+ * @internal The error for a bad number of seconds, or `undefined` if
+ * `value` is a finite number, 0 or more: a TypeError for what is not a
+ * number, a RangeError for NaN, a negative number or infinity. The
+ * message names `action` and the argument `name`, and shows the value.
+ */
+export function secondsError(
+  value: unknown,
+  action: string,
+  name: string,
+): TypeError | RangeError | undefined {
+  if (typeof value === "number" && value >= 0 && value !== Infinity) {
+    return undefined;
+  }
+  return new (typeof value === "number" ? RangeError : TypeError)(
+    `Cannot ${action} with ${name} ${
+      describe(value)
+    }: it must be a finite number of seconds, 0 or more`,
+  );
 }
 
 // Checks `callLater`'s arguments, as Twisted asserts them: a function, and
 // a finite delay of zero or more seconds.
 function checkCallLater(delay: number, fn: unknown): void {
   if (typeof fn !== "function") {
-    throw new TypeError("Cannot schedule a call to something not a function");
-  }
-  if (typeof delay !== "number" || !(delay >= 0) || delay === Infinity) {
-    throw new RangeError(
-      `Cannot schedule a call with a delay of ${
-        String(delay)
-      } seconds; it must be a finite number of seconds, 0 or more`,
+    throw new TypeError(
+      `Cannot schedule a call to ${describe(fn)}: it is not a function`,
     );
   }
+  const error = secondsError(delay, "schedule a call", "delay");
+  if (error !== undefined) throw error;
 }
 
 /**
@@ -331,7 +378,7 @@ export class TimedCalls {
    * Schedules `fn(...args)` `delay` seconds from now: `callLater`.
    *
    * @throws {RangeError} if `delay` is negative, NaN or infinite.
-   * @throws {TypeError} if `fn` is not a function.
+   * @throws {TypeError} if `delay` is not a number or `fn` not a function.
    */
   schedule<A extends unknown[]>(
     delay: number,
@@ -346,6 +393,7 @@ export class TimedCalls {
       fn as AnyFn,
       // Share one empty list: fewer objects for the collector to keep.
       args.length === 0 ? NO_ARGS : args,
+      captureContext(),
     );
     this.#pending++;
     if (this.#held++ === 0) this.#onHeld?.();

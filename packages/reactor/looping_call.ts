@@ -6,6 +6,8 @@
  */
 
 import {
+  captureContext,
+  type ContextSnapshot,
   Deferred,
   fail,
   type Failure,
@@ -13,6 +15,7 @@ import {
   type IReactorTime,
   maybeDeferred,
 } from "@twixt/defer";
+import { secondsError } from "./delayed_call.ts";
 import { reactor } from "./reactor.ts";
 
 /**
@@ -75,6 +78,9 @@ export class LoopingCall<A extends unknown[] = []> {
   #deferred: Deferred<LoopingCall<A>> | undefined = undefined;
   #runAtStart = false;
   #realLastTime: number | undefined = undefined;
+  // The async context start() was called in: every round runs in it,
+  // whoever fired the Deferred the last round returned.
+  #context: ContextSnapshot | undefined = undefined;
 
   /**
    * Makes a loop that will call `f(...a)`; it starts with `start`.
@@ -142,8 +148,10 @@ export class LoopingCall<A extends unknown[] = []> {
    * function again as soon as possible each time.
    * @returns A Deferred that fires with this LoopingCall when `stop` is
    * called, or fails with the function's error. It fails with a
-   * `RangeError` for a bad interval, and with an `Error` if the loop is
-   * already running (which then goes on undisturbed).
+   * `TypeError` for an interval that is not a number, a `RangeError` for a
+   * negative, NaN or infinite one, and with an `Error` if the loop is
+   * already running (which then goes on undisturbed). Every round runs in
+   * the async context `start` was called in.
    * @example Usage
    * ```ts
    * import { Clock, LoopingCall } from "@twixt/reactor/task";
@@ -166,17 +174,10 @@ export class LoopingCall<A extends unknown[] = []> {
         new Error("Cannot start a LoopingCall that is already running"),
       );
     }
-    if (
-      typeof interval !== "number" || !(interval >= 0) || interval === Infinity
-    ) {
-      return fail(
-        new RangeError(
-          `Cannot start a LoopingCall with an interval of ${
-            String(interval)
-          } seconds`,
-        ),
-      );
-    }
+    // Twisted raises ValueError for a negative interval; a Deferred was
+    // promised here, so bad input fails it instead.
+    const error = secondsError(interval, "start a LoopingCall", "interval");
+    if (error !== undefined) return fail(error);
     this.running = true;
     // The loop may fail at once and clear #deferred; keep our own handle.
     const deferred = this.#deferred = new Deferred<LoopingCall<A>>();
@@ -184,6 +185,7 @@ export class LoopingCall<A extends unknown[] = []> {
     this.interval = interval;
     this.#runAtStart = now;
     this.#realLastTime = undefined;
+    this.#context = captureContext();
     if (now) this.#call();
     else this.#scheduleFrom(this.starttime);
     return deferred;
@@ -266,6 +268,12 @@ export class LoopingCall<A extends unknown[] = []> {
   // the next round (or finish, if stopped meanwhile).
   #call = (): void => {
     this.call = undefined;
+    const context = this.#context;
+    if (context === undefined) this.#round();
+    else context.run(this.#round);
+  };
+
+  #round = (): void => {
     maybeDeferred(this.f, ...this.a).addCallbacks(
       () => {
         if (this.running) this.#scheduleFrom(this.clock.seconds());

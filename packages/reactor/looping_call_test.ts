@@ -4,6 +4,7 @@ import { Deferred } from "@twixt/defer";
 import { failureResultOf, successResultOf } from "@twixt/defer/testing";
 import { Reactor, reactor } from "./mod.ts";
 import { Clock, LoopingCall } from "./task.ts";
+import { BAD_SECONDS } from "./_bad_seconds_test_util.ts";
 
 class TestException extends Error {}
 
@@ -420,5 +421,27 @@ describe("LoopingCall", () => {
     );
     assert.equal(ran, false);
     assert.deepEqual(r.getDelayedCalls(), []);
+  });
+});
+
+describe("LoopingCall.start with bad intervals", () => {
+  it("fails the Deferred, never throws, naming the interval: TypeError for non-numbers, RangeError for bad numbers", () => {
+    for (const [interval, Kind] of BAD_SECONDS) {
+      const clock = new Clock();
+      const lc = new LoopingCall(() => {});
+      lc.clock = clock;
+      let d: Deferred<unknown> | undefined;
+      assert.doesNotThrow(() => {
+        d = lc.start(interval as number);
+      });
+      const f = failureResultOf(d!, Kind);
+      assert.equal((f.value as Error).constructor, Kind);
+      assert.match(
+        (f.value as Error).message,
+        /^Cannot start a LoopingCall with interval /,
+      );
+      assert.equal(lc.running, false);
+      assert.deepEqual(clock.getDelayedCalls(), []);
+    }
   });
 });

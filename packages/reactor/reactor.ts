@@ -12,7 +12,14 @@
  * @module
  */
 
-import { Deferred, Failure, type IReactorTime, logError } from "@twixt/defer";
+import {
+  captureContext,
+  type ContextSnapshot,
+  Deferred,
+  Failure,
+  type IReactorTime,
+  logError,
+} from "@twixt/defer";
 import { type DelayedCall, TimedCalls } from "./delayed_call.ts";
 import { ReactorAlreadyRunning, ReactorNotRunning } from "./errors.ts";
 import type { ClientFactory, Factory, Protocol } from "./protocol.ts";
@@ -136,12 +143,21 @@ type AnyFn = (...args: any[]) => unknown;
 
 class Trigger implements SystemEventTrigger {
   fired = false;
+  // The async context it was added in, which it runs in.
+  readonly context: ContextSnapshot | undefined = captureContext();
   constructor(
     readonly event: string,
     readonly phase: SystemEventPhase,
     readonly fn: AnyFn,
     readonly args: unknown[],
   ) {}
+
+  run(): unknown {
+    const context = this.context;
+    return context === undefined
+      ? this.fn(...this.args)
+      : context.run(this.fn, ...this.args);
+  }
 }
 
 type Phases = Record<SystemEventPhase, Set<Trigger>>;
@@ -247,10 +263,15 @@ export class Reactor implements IReactorTime, IReactorCore {
    * error is logged (through `@twixt/defer`'s failure logger) and the
    * reactor goes on.
    *
+   * The call runs in the async context (`AsyncLocalStorage`,
+   * `AsyncContext`) current when it was scheduled, as a `setTimeout`
+   * callback would, though all calls share one runtime timer.
+   *
    * @param delay Seconds from now: a finite number, 0 or more.
    * @returns The scheduled call, to cancel, delay or reset it.
    * @throws {RangeError} if `delay` is negative, NaN or infinite.
-   * @throws {TypeError} if `fn` is not a function.
+   * @throws {TypeError} if `delay` is not a number, or `fn` is not a
+   * function.
    * @example Usage
    * ```ts
    * import { reactor } from "@twixt/reactor";
@@ -642,7 +663,7 @@ export class Reactor implements IReactorTime, IReactorCore {
         trigger.fired = true;
         let result: unknown;
         try {
-          result = trigger.fn(...trigger.args);
+          result = trigger.run();
         } catch (e) {
           logError(new Failure(e));
           continue;

@@ -16,6 +16,7 @@ import {
   ReactorAlreadyRunning,
   ReactorNotRunning,
 } from "./mod.ts";
+import { BAD_SECONDS } from "./_bad_seconds_test_util.ts";
 
 function later<T>(r: Reactor, delay: number, value: T): Promise<T> {
   return new Promise((resolve) => r.callLater(delay, resolve, value));
@@ -155,11 +156,32 @@ describe("Reactor.callLater", () => {
     assert.throws(() => r.callLater(Infinity, () => {}), RangeError);
     assert.throws(
       () => r.callLater("1" as unknown as number, () => {}),
-      RangeError,
+      TypeError,
     );
     assert.throws(
       () => r.callLater(1, "f" as unknown as () => void),
       TypeError,
+    );
+    assert.deepEqual(r.getDelayedCalls(), []);
+  });
+
+  it("names the delay and shows the bad value: TypeError for a non-number, RangeError for a bad number", () => {
+    const r = new Reactor();
+    for (const [delay, Kind, shown] of BAD_SECONDS) {
+      assert.throws(
+        () => r.callLater(delay as number, () => {}),
+        (e: Error) =>
+          e.constructor === Kind &&
+          e.message ===
+            `Cannot schedule a call with delay ${shown}: it must be a finite number of seconds, 0 or more`,
+      );
+    }
+    assert.throws(
+      () => r.callLater(0, 5 as unknown as () => void),
+      {
+        name: "TypeError",
+        message: "Cannot schedule a call to 5: it is not a function",
+      },
     );
     assert.deepEqual(r.getDelayedCalls(), []);
   });

@@ -1,0 +1,194 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { AsyncLocalStorage } from "node:async_hooks";
+import {
+  bindContext,
+  captureContext,
+  Deferred,
+  ensureDeferred,
+  inlineCallbacks,
+} from "./mod.ts";
+
+const als = new AsyncLocalStorage<string>();
+
+describe("captureContext", () => {
+  it("runs a function in the context it was captured in", () => {
+    const a = als.run("A", () => captureContext())!;
+    const b = als.run("B", () => captureContext())!;
+    assert.equal(als.run("C", () => a.run(() => als.getStore())), "A");
+    assert.equal(
+      b.run((x: number, y: number) => `${als.getStore()}${x + y}`, 1, 2),
+      "B3",
+    );
+    assert.equal(als.getStore(), undefined);
+  });
+
+  it("restores the caller's context after a run that throws", () => {
+    const a = als.run("A", () => captureContext())!;
+    als.run("C", () => {
+      assert.throws(() =>
+        a.run(() => {
+          throw new Error("boom");
+        }), /boom/);
+      assert.equal(als.getStore(), "C");
+    });
+  });
+
+  it("bindContext binds a function to the context current when bound", () => {
+    const f = als.run(
+      "A",
+      () => bindContext((n: number) => `${als.getStore()}${n}`),
+    );
+    assert.equal(als.run("B", () => f(1)), "A1");
+  });
+});
+
+describe("inlineCallbacks keeps its own context", () => {
+  it("resumes a generator started in G in G, when a Deferred fired from H wakes it", async () => {
+    const seen: (string | undefined)[] = [];
+    const waits: Deferred<number>[] = [new Deferred(), new Deferred()];
+    const gen = inlineCallbacks(function* () {
+      seen.push(als.getStore());
+      const a: number = yield waits[0]!;
+      seen.push(als.getStore());
+      const b: number = yield waits[1]!;
+      seen.push(als.getStore());
+      return a + b;
+    });
+    const d = als.run("G", () => gen());
+    als.run("H", () => waits[0]!.callback(1));
+    als.run("I", () => waits[1]!.callback(2));
+    assert.equal(await d, 3);
+    assert.deepEqual(seen, ["G", "G", "G"]);
+  });
+
+  it("keeps two interleaved invocations apart", () => {
+    const log: string[] = [];
+    const gates = [new Deferred<void>(), new Deferred<void>()];
+    const gen = inlineCallbacks(function* (name: string, gate: Deferred<void>) {
+      log.push(`${name} start ${als.getStore()}`);
+      yield gate;
+      log.push(`${name} resumed ${als.getStore()}`);
+    });
+    als.run("ctx-1", () => gen("one", gates[0]!));
+    als.run("ctx-2", () => gen("two", gates[1]!));
+    // Each fired from the other's context.
+    als.run("ctx-2", () => gates[0]!.callback());
+    als.run("ctx-1", () => gates[1]!.callback());
+    assert.deepEqual(log, [
+      "one start ctx-1",
+      "two start ctx-2",
+      "one resumed ctx-1",
+      "two resumed ctx-2",
+    ]);
+  });
+
+  it("keeps a value set with enterWith for the rest of the generator, without leaking it", () => {
+    const seen: (string | undefined)[] = [];
+    const gate = new Deferred<void>();
+    const gen = inlineCallbacks(function* () {
+      als.enterWith("inner");
+      seen.push(als.getStore());
+      yield gate;
+      seen.push(als.getStore());
+    });
+    als.run("outer", () => {
+      gen();
+      seen.push(`caller ${als.getStore()}`);
+    });
+    als.run("H", () => gate.callback());
+    assert.deepEqual(seen, ["inner", "caller outer", "inner"]);
+  });
+
+  it("restores the context after a nested run and after exit, across yields", () => {
+    const seen: (string | undefined)[] = [];
+    const gate = new Deferred<void>();
+    const gen = inlineCallbacks(function* () {
+      als.run("nested", () => seen.push(als.getStore()));
+      als.exit(() => seen.push(als.getStore()));
+      seen.push(als.getStore());
+      yield gate;
+      seen.push(als.getStore());
+      als.exit(() => seen.push(als.getStore()));
+    });
+    als.run("G", () => gen());
+    als.run("H", () => gate.callback());
+    assert.deepEqual(seen, ["nested", undefined, "G", "G", undefined]);
+  });
+
+  it("throws a failure into the generator in its own context", () => {
+    const seen: (string | undefined)[] = [];
+    const gate = new Deferred<void>();
+    const gen = inlineCallbacks(function* () {
+      try {
+        yield gate;
+      } catch {
+        seen.push(als.getStore());
+      }
+    });
+    als.run("G", () => gen());
+    als.run("H", () => gate.errback(new Error("no")));
+    assert.deepEqual(seen, ["G"]);
+  });
+
+  it("leaves the firer in its own context", () => {
+    const gate = new Deferred<void>();
+    const gen = inlineCallbacks(function* () {
+      yield gate;
+    });
+    als.run("G", () => gen());
+    als.run("H", () => {
+      gate.callback();
+      assert.equal(als.getStore(), "H");
+    });
+  });
+});
+
+describe("async coroutines through ensureDeferred and fromCoroutine", () => {
+  for (
+    const [name, wrap] of [
+      ["ensureDeferred", ensureDeferred],
+      ["Deferred.fromCoroutine", Deferred.fromCoroutine],
+    ] as const
+  ) {
+    it(`${name}: a coroutine started in G and woken from H sees G after each await`, async () => {
+      const seen: (string | undefined)[] = [];
+      const gates = [new Deferred<number>(), new Deferred<number>()];
+      async function work(): Promise<number> {
+        seen.push(als.getStore());
+        const a = await gates[0]!;
+        seen.push(als.getStore());
+        const b = await gates[1]!;
+        seen.push(als.getStore());
+        return a + b;
+      }
+      const d = als.run("G", () => wrap(work()));
+      await new Promise((r) => setTimeout(r, 1));
+      als.run("H", () => gates[0]!.callback(1));
+      await new Promise((r) => setTimeout(r, 1));
+      als.run("I", () => gates[1]!.callback(2));
+      assert.equal(await d, 3);
+      assert.deepEqual(seen, ["G", "G", "G"]);
+    });
+
+    it(`${name}: enterWith after an await stays in the coroutine, not in its waker`, async () => {
+      const seen: (string | undefined)[] = [];
+      const gates = [new Deferred<void>(), new Deferred<void>()];
+      async function work(): Promise<void> {
+        await gates[0]!;
+        als.enterWith("inner");
+        await gates[1]!;
+        seen.push(als.getStore());
+      }
+      const d = als.run("G", () => wrap(work()));
+      await als.run("H", async () => {
+        gates[0]!.callback();
+        await new Promise((r) => setTimeout(r, 1));
+        seen.push(`waker ${als.getStore()}`);
+      });
+      als.run("I", () => gates[1]!.callback());
+      await d;
+      assert.deepEqual(seen, ["waker H", "inner"]);
+    });
+  }
+});
