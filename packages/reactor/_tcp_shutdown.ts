@@ -57,3 +57,8 @@ export function _untrack(reactor: TCPReactor, item: _Closable): void {
     reactor.removeSystemEventTrigger?.(entry.trigger);
   }
 }
+
+/** @internal What `reactor` would close at shutdown now (the clean-reactor check). */
+export function _tracked(reactor: TCPReactor): _Closable[] {
+  return [...(entries.get(reactor)?.items ?? [])];
+}

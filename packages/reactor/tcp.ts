@@ -35,6 +35,7 @@ import type {
 import { type ClientFactory, type Factory, Protocol } from "./protocol.ts";
 import { type _TransportOwner, TCPTransport } from "./transport.ts";
 import { _track, _untrack } from "./_tcp_shutdown.ts";
+import { _noteCreation } from "./_leaks.ts";
 import { _builtin, _NO_TCP, _setImmediate as setImmediate } from "./_node.ts";
 
 // node:net, loaded where it is used so that this module loads in a browser
@@ -160,6 +161,7 @@ export class Port implements IListeningPort, _TransportOwner {
     this.#interface = opts.interface ?? "0.0.0.0";
     this.#backlog = opts.backlog ?? 50;
     this.#host = _makeAddress(this.#interface, port);
+    _noteCreation(this); // for the clean-reactor check: where it was asked for
   }
 
   /** The address listened on, with the real port number once listening. */
@@ -302,6 +304,7 @@ export class Port implements IListeningPort, _TransportOwner {
     }
     const transport = new TCPTransport(socket, protocol, this);
     this.#connections.add(transport);
+    _noteCreation(transport, this);
     // Tracked one by one: connections outlive stopListening.
     _track(this.#reactor, transport);
     transport._start();
@@ -406,6 +409,7 @@ export class Connector<P extends Protocol = Protocol>
     this.#factory = factory;
     this.#timeout = opts.timeout ?? 30;
     this.#bindAddress = opts.bindAddress;
+    _noteCreation(this);
   }
 
   /** @internal Starts the first attempt and returns its Deferred. */
