@@ -6,7 +6,7 @@
  */
 
 import { AlreadyCalledError, CancelledError, TimeoutError } from "./errors.ts";
-import { _detachedFailure, Failure } from "./failure.ts";
+import { _detachedFailure, Failure, isFailure } from "./failure.ts";
 import type { IDelayedCall, IReactorTime } from "./time.ts";
 import { describeValue, failInPlace } from "./_validate.ts";
 import {
@@ -414,10 +414,17 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * ```
    */
   callback(result: T | Failure): void {
-    if (result instanceof Deferred) {
-      throw new TypeError(
-        "Cannot fire a Deferred with a Deferred; return it from a callback to chain it",
-      );
+    if (typeof result === "object" && result !== null) {
+      if (isDeferred(result)) {
+        throw new TypeError(
+          "Cannot fire a Deferred with a Deferred; return it from a callback to chain it",
+        );
+      }
+      // Another copy's Failure becomes this copy's, so the chain sees it.
+      if (!(result instanceof Failure) && isFailure(result)) {
+        this.#start(new Failure(result));
+        return;
+      }
     }
     this.#start(result);
   }
@@ -609,6 +616,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * ```
    */
   static fromPromise<T>(p: PromiseLike<T>): Deferred<T> {
+    if (!(p instanceof Deferred) && isDeferred(p)) {
+      return fromForeign(p) as Deferred<T>;
+    }
     let then: unknown;
     try {
       then = (p as PromiseLike<T> | null | undefined)?.then;
@@ -824,10 +834,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         return false;
       }
       if (typeof then !== "function") {
-        this.result = returned;
+        // Another copy's Failure is a failure here too.
+        this.result = isFailure(returned) ? new Failure(returned) : returned;
         return false;
       }
-      inner = fromThenable(
+      inner = isDeferred(returned) ? fromForeign(returned) : fromThenable(
         returned as PromiseLike<unknown>,
         then as PromiseLike<unknown>["then"],
       );
@@ -936,6 +947,43 @@ function withArgs(fn: AnyFn, args: unknown[]): AnyFn {
   return (result: unknown) => fn(result, ...args);
 }
 
+// Marks Deferreds of every copy of this module (a bundle, or a nested
+// duplicate in node_modules, may hold two), so each recognises the others'.
+const DEFERRED_BRAND = Symbol.for("twixt.deferred");
+Object.defineProperty(Deferred.prototype, DEFERRED_BRAND, { value: true });
+
+/**
+ * Whether `x` is a {@linkcode Deferred}, from this copy of `@twixt/defer`
+ * or from any other (`instanceof` only knows its own copy's class). Every
+ * function here that takes a Deferred takes another copy's too.
+ *
+ * @example Usage
+ * ```ts
+ * import { Deferred, isDeferred } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(isDeferred(new Deferred()));
+ * assert.ok(!isDeferred(Promise.resolve(1)));
+ * ```
+ */
+export function isDeferred(x: unknown): x is Deferred<unknown> {
+  return x instanceof Deferred ||
+    (typeof x === "object" && x !== null &&
+      (x as { [DEFERRED_BRAND]?: unknown })[DEFERRED_BRAND] === true);
+}
+
+// A Deferred of this copy for a Deferred of another copy, chained at once
+// through the other's public methods: it takes the other's result (whose
+// chain goes on with undefined, as when a callback returns a Deferred),
+// and cancelling it cancels the other.
+function fromForeign(other: Deferred<unknown>): Deferred<unknown> {
+  const d = new Deferred<unknown>(() => other.cancel());
+  other.addBoth((r: unknown) => {
+    if (!d.called) d.callback(r);
+  });
+  return d;
+}
+
 // A Deferred for a thenable, made as robust as Promise resolution: only the
 // first settlement counts, and a `then` that throws fails the Deferred.
 function fromThenable<T>(
@@ -947,7 +995,7 @@ function fromThenable<T>(
   const fulfil = (v: T): void => {
     if (settled) return;
     settled = true;
-    if (v instanceof Deferred) v.chainDeferred(d);
+    if (isDeferred(v)) v.chainDeferred(d);
     else d.callback(v);
   };
   const reject = (e: unknown): void => {

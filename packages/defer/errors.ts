@@ -187,3 +187,31 @@ export class FailureGroup extends Error {
     this.failures = failures;
   }
 }
+
+// `instanceof` for these classes also knows the same error made by another
+// copy of this module (a nested duplicate in node_modules), so that
+// `f.trap(CancelledError)` matches whichever copy cancelled. Subclasses
+// keep the plain check.
+const ERROR_BRAND = Symbol.for("twixt.error");
+const plainHasInstance = Function.prototype[Symbol.hasInstance];
+// Names spelled out: a minifier may rename the classes.
+for (
+  const [type, name] of [
+    [AlreadyCalledError, "AlreadyCalledError"],
+    [CancelledError, "CancelledError"],
+    [TimeoutError, "TimeoutError"],
+    [FirstError, "FirstError"],
+    [QueueOverflow, "QueueOverflow"],
+    [QueueUnderflow, "QueueUnderflow"],
+    [FailureGroup, "FailureGroup"],
+  ] as const
+) {
+  Object.defineProperty(type.prototype, ERROR_BRAND, { value: name });
+  Object.defineProperty(type, Symbol.hasInstance, {
+    value(this: unknown, x: unknown): boolean {
+      if (plainHasInstance.call(this, x)) return true;
+      return this === type && typeof x === "object" && x !== null &&
+        (x as { [ERROR_BRAND]?: unknown })[ERROR_BRAND] === name;
+    },
+  });
+}

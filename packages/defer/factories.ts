@@ -4,8 +4,8 @@
  * @module
  */
 
-import { Deferred } from "./deferred.ts";
-import { Failure } from "./failure.ts";
+import { Deferred, isDeferred } from "./deferred.ts";
+import { isFailure } from "./failure.ts";
 import { checkFunction } from "./_validate.ts";
 
 /**
@@ -78,7 +78,9 @@ export function maybeDeferred<T, A extends unknown[]>(
     return fail<T>(e);
   }
   if (result instanceof Deferred) return result as Deferred<T>;
-  if (result instanceof Failure) return fail<T>(result);
+  // Another copy's Deferred, as one of this copy.
+  if (isDeferred(result)) return Deferred.fromPromise(result as Deferred<T>);
+  if (isFailure(result)) return fail<T>(result);
   if (isThenable(result)) return Deferred.fromPromise(result);
   return succeed(result as T);
 }

@@ -58,6 +58,11 @@ export class Failure {
       this.#stack = value.#stack;
       return;
     }
+    if (isFailure(value)) {
+      // A Failure of another copy of this module: take its value.
+      this.value = value.value;
+      return;
+    }
     this.value = arguments.length === 0 ? new Error("Unknown failure") : value;
     if (!(this.value instanceof Error) && captureStacks) {
       this.#stack = new Error().stack?.split("\n").slice(2).join("\n");
@@ -193,6 +198,31 @@ export class Failure {
     if (v instanceof Error) return v.name;
     return this.type?.name ?? String(v);
   }
+}
+
+// Marks Failures of every copy of this module (a bundle, or a nested
+// duplicate in node_modules, may hold two), so each recognises the others'.
+const FAILURE_BRAND = Symbol.for("twixt.failure");
+Object.defineProperty(Failure.prototype, FAILURE_BRAND, { value: true });
+
+/**
+ * Whether `x` is a {@linkcode Failure}, from this copy of `@twixt/defer` or
+ * from any other (`instanceof` only knows its own copy's class). Chains
+ * turn another copy's Failures into this copy's as they pass through.
+ *
+ * @example Usage
+ * ```ts
+ * import { Failure, isFailure } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(isFailure(new Failure(new Error("x"))));
+ * assert.ok(!isFailure(new Error("x")));
+ * ```
+ */
+export function isFailure(x: unknown): x is Failure {
+  return x instanceof Failure ||
+    (typeof x === "object" && x !== null &&
+      (x as { [FAILURE_BRAND]?: unknown })[FAILURE_BRAND] === true);
 }
 
 /**

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { Deferred } from "./deferred.ts";
+import { Deferred, isDeferred } from "./deferred.ts";
 import { FailureGroup, FirstError } from "./errors.ts";
-import { Failure } from "./failure.ts";
+import { Failure, isFailure } from "./failure.ts";
 import { logError } from "./unhandled.ts";
 import { checkBoolean, checkOptions } from "./_validate.ts";
 
@@ -187,12 +187,17 @@ class ListDeferred extends Deferred<unknown> {
   }
 
   #deliver(index: number, result: unknown): unknown {
-    const failed = result instanceof Failure;
+    const failed = isFailure(result);
+    // An input of another copy of this module passes its own Failures; the
+    // list keeps this copy's (the input's chain goes on with its own).
+    const own = failed && !(result instanceof Failure)
+      ? new Failure(result)
+      : result;
     const flags = this.#flags;
     this.#inputs[index] = undefined;
     this.#left--;
     if (!(flags & VALUES)) {
-      this.#results[index] = [!failed, result];
+      this.#results[index] = [!failed, own];
     } else if (!failed) {
       this.#results[index] = result;
     }
@@ -200,7 +205,7 @@ class ListDeferred extends Deferred<unknown> {
       if (!failed && flags & ON_ONE_CALLBACK) {
         this.callback([result, index]);
       } else if (failed && flags & ON_ONE_ERRBACK) {
-        this.errback(new Failure(new FirstError(result, index)));
+        this.errback(new Failure(new FirstError(own as Failure, index)));
       } else if (this.#left === 0) {
         this.callback(this.#results);
       }
@@ -244,7 +249,7 @@ function collect(
   }
   const inputs: unknown[] = Array.from(deferredList);
   for (let i = 0; i < inputs.length; i++) {
-    if (!(inputs[i] instanceof Deferred)) {
+    if (!isDeferred(inputs[i])) {
       return new Failure(
         new TypeError(
           `Cannot call ${caller} with an item that is not a Deferred, at index ${i}`,
@@ -494,7 +499,10 @@ export function race<T = never, D extends Deferred<unknown> = Deferred<T>>(
   };
   const lost = (failure: Failure, index: number): void => {
     pending[index] = undefined;
-    failures[index] = failure;
+    // From an input of another copy, a Failure of that copy.
+    failures[index] = failure instanceof Failure
+      ? failure
+      : new Failure(failure);
     if (++failed === inputs.length && !result.called) {
       result.errback(new FailureGroup(failures));
     }

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { Deferred } from "./deferred.ts";
+import { Deferred, isDeferred } from "./deferred.ts";
 import { QueueOverflow, QueueUnderflow } from "./errors.ts";
 import { fail, maybeDeferred, succeed } from "./factories.ts";
 import { checkFunction } from "./_validate.ts";
@@ -493,7 +493,7 @@ export class DeferredQueue<T> {
    * ```
    */
   put(obj: T): void {
-    if (obj instanceof Deferred) {
+    if (isDeferred(obj)) {
       throw new TypeError(
         "Cannot put a Deferred in a DeferredQueue: a getter cannot be fired with a Deferred",
       );

@@ -23,7 +23,7 @@
 
 import type { Deferred } from "./deferred.ts";
 import type { ErrorType } from "./failure.ts";
-import { Failure } from "./failure.ts";
+import { type Failure, isFailure } from "./failure.ts";
 import { ensureDeferred } from "./inline.ts";
 import { _observeFailures } from "./unhandled.ts";
 import { assertionError } from "./_node.ts";
@@ -63,7 +63,7 @@ export function successResultOf<T>(d: Deferred<T> | PromiseLike<T>): T {
         `Success result expected on ${deferred}, found no result instead`,
     });
   }
-  if (result instanceof Failure) {
+  if (isFailure(result)) {
     throw assertionError({
       message:
         `Success result expected on ${deferred}, found failure result instead:\n${result.getTraceback()}`,
@@ -100,7 +100,7 @@ export function failureResultOf(
         `Failure result expected on ${deferred}, found no result instead`,
     });
   }
-  if (!(result instanceof Failure)) {
+  if (!isFailure(result)) {
     throw assertionError({
       message: `Failure result expected on ${deferred}, found success result (${
         String(result)
