@@ -1,6 +1,7 @@
 /**
  * Runs every test on Deno, Bun and Node 20, one runtime after the other, and
- * ends with one line `N passed, M failed` summing all three.
+ * then in headless Chromium, and ends with one line `N passed, M failed`
+ * summing all four.
  *
  * - Deno: `deno test` over the package folders (`*_test.ts`), with `--doc`
  *   for the library packages so their `@example` blocks run too.
@@ -17,7 +18,11 @@
  * steps, so its JUnit report is read instead of its summary line. A runtime
  * that crashes, times out, or ends without its summary counts as one failure.
  *
- * Usage: `deno run -A scripts/test.ts [--deno] [--bun] [--node] [--no-build]
+ * - Browser: headless Chromium runs the library tests that need no sockets,
+ *   files or child processes (scripts/test_browser.ts); where Chromium is
+ *   not installed, one line says so and the leg counts nothing.
+ *
+ * Usage: `deno run -A scripts/test.ts [--deno] [--bun] [--node] [--browser] [--no-build]
  * [--no-pack] [--timeout=SECONDS] [package-dir...]` (`npm test -- ...`).
  * Naming runtimes runs only those; naming package folders runs only their
  * tests (and skips the tarball test).
@@ -36,6 +41,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { build } from "./build_npm.ts";
+import { runBrowserTests } from "./test_browser.ts";
 import {
   HOW_TO_GET,
   libraryPackages,
@@ -69,8 +75,9 @@ const args = process.argv.slice(2);
 const flag = (f: string): boolean => args.includes(f);
 const timeoutArg = args.find((a) => a.startsWith("--timeout="));
 const TIMEOUT = timeoutArg ? Number(timeoutArg.split("=")[1]) : 30 * 60;
-const runtimes = ["deno", "bun", "node"].filter((r) => flag(`--${r}`));
-const wanted = runtimes.length ? runtimes : ["deno", "bun", "node"];
+const ALL = ["deno", "bun", "node", "browser"];
+const runtimes = ALL.filter((r) => flag(`--${r}`));
+const wanted = runtimes.length ? runtimes : ALL;
 const dirArgs = args.filter((a) => !a.startsWith("--"));
 const selected: Pkg[] = pick(dirArgs, packages());
 const withPack = !dirArgs.length && !flag("--no-pack");
@@ -292,6 +299,7 @@ async function nodeLeg(): Promise<Tally> {
   const sources = selected.flatMap(testFiles);
   if (withPack && tool("npm")) {
     sources.push(join(ROOT, "scripts", "pack_test.ts"));
+    sources.push(join(ROOT, "scripts", "types_test.ts"));
   } else if (withPack) {
     skipped.push(`the tarball test (no npm: ${HOW_TO_GET["npm"]})`);
   }
@@ -380,13 +388,25 @@ async function nodeLeg(): Promise<Tally> {
   return t;
 }
 
-// ---------------------------------------------------------------- main
+// ---------------------------------------------------------------- Browser
+
+/** Headless Chromium, through scripts/test_browser.ts (library packages). */
+async function browserLeg(): Promise<Tally> {
+  const dirs = selected.filter((p) => p.library).map((p) => p.path);
+  if (dirArgs.length && !dirs.length) return newTally("browser");
+  const c = await runBrowserTests(dirArgs.length ? dirs : [], TIMEOUT);
+  return { ...newTally("browser"), ...c };
+}
 
 const legs: Record<string, () => Promise<Tally>> = {
   deno: denoLeg,
   bun: bunLeg,
   node: nodeLeg,
+  browser: browserLeg,
 };
+
+// ---------------------------------------------------------------- main
+
 /**
  * What each runtime's leg needs; a runtime whose tools are missing (a clone
  * with only Deno or only Bun) is skipped, and the summary says so in one line.
