@@ -171,6 +171,7 @@ describe("SMTPServerProtocol", () => {
   function session(): {
     say: (line: string) => string;
     factory: SMTPServerFactory;
+    transport: StringTransport;
   } {
     const factory = new SMTPServerFactory();
     const p = factory.buildProtocol(new StringTransport().getPeer())!;
@@ -181,7 +182,7 @@ describe("SMTPServerProtocol", () => {
       p.dataReceived(new TextEncoder().encode(line + "\r\n"));
       return t.value();
     };
-    return { say, factory };
+    return { say, factory, transport: t };
   }
 
   it("answers commands out of order with 503 and unknown ones with 500", () => {
@@ -215,5 +216,24 @@ describe("SMTPServerProtocol", () => {
       data: "Subject: hi\r\n\r\n.leading dot",
     }]);
     assert.equal(say("QUIT"), "221 Bye\r\n");
+  });
+
+  it("answers a line over 16384 bytes with 500 Line too long, as Twisted's server, drops the message and stays connected", () => {
+    const { say, factory, transport } = session();
+    say("EHLO me");
+    say("MAIL FROM:<x@y>");
+    say("RCPT TO:<p@q>");
+    say("DATA");
+    assert.equal(say("x".repeat(16384)), "");
+    assert.equal(say("y".repeat(16385)), "500 Line too long\r\n");
+    assert.equal(transport.disconnecting, false);
+    assert.match(say("."), /^500 Command not recognized/);
+    assert.equal(factory.messages.length, 0);
+    assert.match(say("MAIL FROM:<x@y>"), /^250 /);
+    assert.match(say("RCPT TO:<p@q>"), /^250 /);
+    assert.match(say("DATA"), /^354 /);
+    say("z".repeat(16384));
+    assert.match(say("."), /^250 /);
+    assert.equal(factory.messages[0]!.data, "z".repeat(16384));
   });
 });

@@ -6,7 +6,9 @@
  *
  * It speaks the part of SMTP (RFC 5321) that a simple client uses: HELO or
  * EHLO, MAIL FROM, RCPT TO, DATA (with dot-unstuffing), RSET, NOOP and
- * QUIT, and answers commands out of order with 503.
+ * QUIT, and answers commands out of order with 503. As Twisted's SMTP
+ * server, a line longer than 16384 bytes gets `500 Line too long` (and
+ * drops the message being received), and the session goes on.
  *
  * Usage: `deno run -A packages/examples/smtp_server.ts [port]` serves on
  * 127.0.0.1 until interrupted, printing each message it stores.
@@ -104,6 +106,22 @@ export class SMTPServerProtocol extends LineReceiver {
       default:
         return this.sendLine("500 Command not recognized");
     }
+  }
+
+  /**
+   * As Twisted's `twisted.mail.smtp.SMTP`: reply `500 Line too long` to a
+   * line over `MAX_LENGTH` (16384 bytes, Twisted's too) rather than
+   * dropping the connection, as LineReceiver does by default, so the client
+   * learns why. A message being received is dropped, and what follows is
+   * read as commands again.
+   */
+  override lineLengthExceeded(_line: string): void {
+    if (this.#data !== null) {
+      this.#data = null;
+      this.#from = null;
+      this.#to = [];
+    }
+    this.sendLine("500 Line too long");
   }
 
   #dataLine(line: string): void {
