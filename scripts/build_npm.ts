@@ -168,9 +168,16 @@ export async function buildPackage(pkg: Pkg): Promise<Json> {
   const entry = join(pkg.path, exports["."] ?? Object.values(exports)[0]!);
   const exportMap: Record<string, unknown> = {};
   for (const [sub, target] of Object.entries(exports)) {
+    // One ESM build serves every runtime: the conditions say so to bundlers
+    // and publint (types first, default last); none needs a shim.
+    const js = `${stem(target)}.js`;
     exportMap[sub] = {
       types: `${stem(target)}.d.ts`,
-      default: `${stem(target)}.js`,
+      browser: js,
+      deno: js,
+      bun: js,
+      node: js,
+      default: js,
     };
   }
   exportMap["./package.json"] = "./package.json";
