@@ -1,7 +1,8 @@
 /**
  * Async context (AsyncLocalStorage, TC39 AsyncContext) carried to work that
  * runs later: the reactor's delayed calls, the task tools, inlineCallbacks,
- * and, when asked for, Deferred callbacks.
+ * and, when asked for with {@linkcode setCallbackContext}, Deferred
+ * callbacks.
  *
  * A snapshot is taken when work is scheduled and the work runs inside it,
  * as `setTimeout` and `await` do. Where the runtime offers TC39
@@ -17,6 +18,8 @@
  * @module
  */
 
+import { Deferred } from "./deferred.ts";
+
 /**
  * A captured async context: {@linkcode ContextSnapshot.run} calls a
  * function inside it, as TC39's `AsyncContext.Snapshot` does.
@@ -28,7 +31,7 @@
  * import assert from "node:assert/strict";
  *
  * const als = new AsyncLocalStorage<string>();
- * const snapshot: ContextSnapshot = als.run("request 1", captureContext);
+ * const snapshot: ContextSnapshot = als.run("request 1", captureContext)!;
  * assert.equal(snapshot.run(() => als.getStore()), "request 1");
  * ```
  */
@@ -135,4 +138,120 @@ export function bindContext<F extends (...args: any[]) => unknown>(fn: F): F {
   return function (this: unknown, ...args: unknown[]): unknown {
     return snapshot.run(() => fn.apply(this, args));
   } as F;
+}
+
+// deno-lint-ignore no-explicit-any
+type AnyFn = (...args: any[]) => unknown;
+
+// The Deferred methods setCallbackContext replaces while it is on.
+const ADDERS = [
+  "addCallbacks",
+  "addCallback",
+  "addErrback",
+  "addBoth",
+] as const;
+let originals: Record<(typeof ADDERS)[number], AnyFn> | undefined;
+
+// `fn` to run in `snapshot`, or `fn` itself when it cannot be bound (not a
+// function: the original method refuses it with its own TypeError).
+function inSnapshot(snapshot: ContextSnapshot, fn: unknown): unknown {
+  if (typeof fn !== "function") return fn;
+  return function (this: unknown, ...args: unknown[]): unknown {
+    return snapshot.run(() => fn.apply(this, args));
+  };
+}
+
+/**
+ * Makes every callback and errback added to a Deferred from now on run in
+ * the async context (`AsyncLocalStorage`) current when it was added, as a
+ * `.then` callback does, instead of in the context of whoever fires the
+ * Deferred; `false` turns that off again.
+ *
+ * It is off by default because it costs a context capture per callback:
+ * a chain of 10 callbacks takes about 5 times as long on Node, 4 times on
+ * Bun and 75 times on Deno (see `bench/compare/context.ts`); and because
+ * the reactor already runs every delayed call, LoopingCall, deferLater
+ * and inlineCallbacks step in the context it was scheduled from, which
+ * covers most Deferreds. Turn it on when Deferreds are fired from shared
+ * I/O (a pooled connection, a queue) and their callbacks must see the
+ * context of the code that added them. Off, it costs nothing: it replaces
+ * the `add*` methods only while on.
+ *
+ * @param on Whether callbacks run in the context they were added in.
+ * @example Usage
+ * ```ts
+ * import { Deferred, setCallbackContext } from "@twixt/defer";
+ * import { AsyncLocalStorage } from "node:async_hooks";
+ * import assert from "node:assert/strict";
+ *
+ * const requestId = new AsyncLocalStorage<string>();
+ * setCallbackContext(true);
+ * try {
+ *   const d = new Deferred<string>();
+ *   const seen: (string | undefined)[] = [];
+ *   requestId.run("request 1", () => d.addCallback(() => seen.push(requestId.getStore())));
+ *   requestId.run("connection pool", () => d.callback("data"));
+ *   assert.deepEqual(seen, ["request 1"]);
+ * } finally {
+ *   setCallbackContext(false);
+ * }
+ * ```
+ */
+export function setCallbackContext(on: boolean): void {
+  if (!on) {
+    if (originals !== undefined) Object.assign(Deferred.prototype, originals);
+    originals = undefined;
+    return;
+  }
+  if (originals !== undefined) return;
+  const proto = Deferred.prototype as unknown as Record<string, AnyFn>;
+  const saved = {} as Record<(typeof ADDERS)[number], AnyFn>;
+  for (const name of ADDERS) saved[name] = proto[name]!;
+  originals = saved;
+  proto.addCallbacks = function (
+    this: Deferred,
+    callback: unknown,
+    errback?: unknown,
+    opts?: unknown,
+  ): unknown {
+    const snapshot = captureContext();
+    if (snapshot === undefined) {
+      return saved.addCallbacks.call(this, callback, errback, opts);
+    }
+    return saved.addCallbacks.call(
+      this,
+      inSnapshot(snapshot, callback),
+      errback == null ? errback : inSnapshot(snapshot, errback),
+      opts,
+    );
+  };
+  for (const name of ["addCallback", "addErrback", "addBoth"] as const) {
+    proto[name] = function (
+      this: Deferred,
+      fn: unknown,
+      ...args: unknown[]
+    ): unknown {
+      const snapshot = captureContext();
+      return saved[name].call(
+        this,
+        snapshot === undefined ? fn : inSnapshot(snapshot, fn),
+        ...args,
+      );
+    };
+  }
+}
+
+/**
+ * Whether {@linkcode setCallbackContext} is on.
+ *
+ * @example Usage
+ * ```ts
+ * import { getCallbackContext } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(getCallbackContext(), false);
+ * ```
+ */
+export function getCallbackContext(): boolean {
+  return originals !== undefined;
 }

@@ -6,7 +6,10 @@ import {
   captureContext,
   Deferred,
   ensureDeferred,
+  type Failure,
+  getCallbackContext,
   inlineCallbacks,
+  setCallbackContext,
 } from "./mod.ts";
 
 const als = new AsyncLocalStorage<string>();
@@ -191,4 +194,69 @@ describe("async coroutines through ensureDeferred and fromCoroutine", () => {
       assert.deepEqual(seen, ["waker H", "inner"]);
     });
   }
+});
+
+describe("setCallbackContext", () => {
+  it("is off by default: callbacks run in the firer's context", () => {
+    assert.equal(getCallbackContext(), false);
+    const d = new Deferred<void>();
+    const seen: (string | undefined)[] = [];
+    als.run("adder", () => d.addCallback(() => seen.push(als.getStore())));
+    als.run("firer", () => d.callback());
+    assert.deepEqual(seen, ["firer"]);
+  });
+
+  it("when on, runs each callback and errback in the context it was added in", () => {
+    setCallbackContext(true);
+    try {
+      assert.equal(getCallbackContext(), true);
+      const seen: string[] = [];
+      const d = new Deferred<number>();
+      const note = (tag: string) => (r: unknown): unknown => {
+        seen.push(`${tag}=${als.getStore()}`);
+        return r;
+      };
+      als.run("A", () => d.addCallback(note("A")));
+      als.run("B", () => d.addBoth(note("B")));
+      als.run("C", () =>
+        d.addCallbacks(
+          (n: number, k: number) => {
+            seen.push(`C=${als.getStore()} ${n + k}`);
+            throw new Error("to the errback");
+          },
+          null,
+          { callbackArgs: [1] },
+        ));
+      als.run("D", () => d.addErrback((f: Failure) => note("D")(f.value)));
+      als.run("E", () => d.addCallbacks(note("E-cb"), note("E-eb")));
+      als.run("firer", () => d.callback(41));
+      assert.deepEqual(seen, ["A=A", "B=B", "C=C 42", "D=D", "E-cb=E"]);
+    } finally {
+      setCallbackContext(false);
+    }
+    assert.equal(getCallbackContext(), false);
+  });
+
+  it("when on, still refuses a callback that is not a function with TypeError", () => {
+    setCallbackContext(true);
+    try {
+      assert.throws(() => new Deferred().addCallback(5 as never), TypeError);
+      assert.throws(
+        () => new Deferred().addCallbacks(() => {}, 5 as never),
+        TypeError,
+      );
+    } finally {
+      setCallbackContext(false);
+    }
+  });
+
+  it("turning it off restores the plain methods", () => {
+    const before = Deferred.prototype.addCallback;
+    setCallbackContext(true);
+    setCallbackContext(true);
+    assert.notEqual(Deferred.prototype.addCallback, before);
+    setCallbackContext(false);
+    assert.equal(Deferred.prototype.addCallback, before);
+    assert.equal(Object.keys(Deferred.prototype).length, 0);
+  });
 });

@@ -41,11 +41,18 @@ export {
   bindContext,
   captureContext,
   type ContextSnapshot,
+  getCallbackContext,
+  setCallbackContext,
 } from "./context.ts";
 export * from "./deferred.ts";
 export * from "./errors.ts";
 export { execute, fail, maybeDeferred, succeed } from "./factories.ts";
-export { type ErrorType, Failure, isFailure } from "./failure.ts";
+export {
+  type ErrorClass,
+  type ErrorType,
+  Failure,
+  isFailure,
+} from "./failure.ts";
 export * from "./inline.ts";
 export * from "./lists.ts";
 export * from "./primitives.ts";

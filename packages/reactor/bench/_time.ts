@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Reactor } from "../mod.ts";
 import { Clock } from "../task.ts";
 
@@ -33,6 +34,44 @@ export async function rawScheduleAndRun(): Promise<void> {
 export async function reactorScheduleAndRun(): Promise<void> {
   const [tick, done] = countdown(N);
   for (let i = 0; i < N; i++) reactor.callLater(0, tick);
+  await done;
+}
+
+// An AsyncLocalStorage in use, as in a server that keeps a request id in
+// one: every call must see the id of the context it was scheduled in.
+const als = new AsyncLocalStorage<number>();
+
+// As countdown, but each call checks it runs in the context of its id.
+function checkedCountdown(count: number): [() => void, Promise<void>] {
+  const [tick, done] = countdown(count);
+  return [() => {
+    if (als.getStore() === undefined) throw new Error("Context lost");
+    tick();
+  }, done];
+}
+
+/**
+ * Schedules N setTimeout(fn, 0) calls, each from one of 100 contexts of an
+ * AsyncLocalStorage, and waits for all of them.
+ */
+export async function rawScheduleAndRunInContext(): Promise<void> {
+  const [tick, done] = checkedCountdown(N);
+  for (let c = 0; c < 100; c++) {
+    als.run(c, () => {
+      for (let i = 0; i < N / 100; i++) setTimeout(tick, 0);
+    });
+  }
+  await done;
+}
+
+/** As rawScheduleAndRunInContext, with reactor.callLater(0, fn). */
+export async function reactorScheduleAndRunInContext(): Promise<void> {
+  const [tick, done] = checkedCountdown(N);
+  for (let c = 0; c < 100; c++) {
+    als.run(c, () => {
+      for (let i = 0; i < N / 100; i++) reactor.callLater(0, tick);
+    });
+  }
   await done;
 }
 

@@ -12,8 +12,10 @@ import {
   clockRandom,
   rawScheduleAndCancelHalf,
   rawScheduleAndRun,
+  rawScheduleAndRunInContext,
   reactorScheduleAndCancelHalf,
   reactorScheduleAndRun,
+  reactorScheduleAndRunInContext,
 } from "./_time.ts";
 
 Deno.bench({
@@ -26,6 +28,18 @@ Deno.bench({
   name: "reactor.callLater: schedule and run 100k",
   group: "schedule and run 100k",
   fn: reactorScheduleAndRun,
+});
+
+Deno.bench({
+  name: "setTimeout: schedule and run 100k from 100 ALS contexts",
+  group: "schedule and run 100k in context",
+  baseline: true,
+  fn: rawScheduleAndRunInContext,
+});
+Deno.bench({
+  name: "reactor.callLater: schedule and run 100k from 100 ALS contexts",
+  group: "schedule and run 100k in context",
+  fn: reactorScheduleAndRunInContext,
 });
 
 Deno.bench({

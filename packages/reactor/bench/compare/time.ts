@@ -1,7 +1,8 @@
 /**
  * The timed-call benchmarks measured interleaved (raw, reactor, raw,
  * reactor, ...) so that both see the same machine load; prints medians
- * and the reactor's cost as a multiple of raw setTimeout's, then Clock's
+ * and the reactor's cost as a multiple of raw setTimeout's (also with an
+ * AsyncLocalStorage in use, each call checking its context), then Clock's
  * time per call at 10k, 100k and 1M calls. Runs on Deno and Bun, and on
  * Node bundled by esbuild:
  *
@@ -17,8 +18,10 @@ import {
   N,
   rawScheduleAndCancelHalf,
   rawScheduleAndRun,
+  rawScheduleAndRunInContext,
   reactorScheduleAndCancelHalf,
   reactorScheduleAndRun,
+  reactorScheduleAndRunInContext,
 } from "../_time.ts";
 
 const runs = Number(process.argv[2] ?? 20);
@@ -53,6 +56,11 @@ async function pair(
 
 console.log(`${runtime}, medians of ${runs} interleaved runs, ${N} calls each`);
 await pair("schedule and run", rawScheduleAndRun, reactorScheduleAndRun);
+await pair(
+  "schedule and run, from 100 AsyncLocalStorage contexts",
+  rawScheduleAndRunInContext,
+  reactorScheduleAndRunInContext,
+);
 await pair(
   "schedule, cancel half, run the rest",
   rawScheduleAndCancelHalf,
