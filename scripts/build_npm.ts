@@ -18,13 +18,14 @@
 import {
   copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import {
   isMain,
   type Json,
@@ -85,6 +86,121 @@ function packageOf(spec: string): string {
   return spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
 }
 
+/** Where a file under the package folder is found in the repository, for text. */
+const repoPath = (pkg: Pkg, target: string): string =>
+  `packages/${pkg.dir}/${target}`.split("/").reduce((out: string[], part) => {
+    if (part === "..") out.pop();
+    else if (part !== "." && part !== "") out.push(part);
+    return out;
+  }, []).join("/");
+
+/** Markdown links and images, inline (`[t](u)`) and reference (`[t]: u`). */
+const INLINE_LINK = /(!?)\[([^\]]*)\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g;
+const REF_LINK = /^\[([^\]]+)\]:\s*(\S+).*$/gm;
+
+/** Whether a link target works on a registry page (absolute, or an anchor). */
+const portable = (target: string): boolean =>
+  /^(https?:|mailto:|#)/.test(target);
+
+/**
+ * The package README as the registries show it. A link relative to the
+ * repository (`../examples/email.ts`) has nowhere to go on npm or JSR, and
+ * the repository has no public URL to point it at, so it becomes text that
+ * names the file in the repository. A note on the Node versions follows.
+ */
+export function publishedReadme(pkg: Pkg, text: string): string {
+  const named = (label: string, target: string): string => {
+    const path = repoPath(pkg, target.replace(/[?#].*$/, ""));
+    const base = path.split("/").pop();
+    return label === base || label === `\`${base}\`` || label === ""
+      ? `\`${path}\` in the Twixt repository`
+      : `${label} (\`${path}\` in the Twixt repository)`;
+  };
+  const body = text
+    .replace(
+      INLINE_LINK,
+      (all, bang: string, label: string, target: string) =>
+        portable(target) ? all : bang ? `(${named(label, target)})` : named(
+          label,
+          target,
+        ),
+    )
+    .replace(
+      REF_LINK,
+      (all, label: string, target: string) =>
+        portable(target) ? all : `[${label}]: #${slug(label)}`,
+    );
+  return `${body.trimEnd()}\n\n${NODE_NOTE}`;
+}
+
+/** What the published README says about Node versions (with `engines`). */
+export const NODE_NOTE = `## Node versions
+
+ESM only, with \`.d.ts\` types and declaration maps into the TypeScript
+source carried in \`src/\`. \`import\` works on Node 20.0 and later
+(\`engines\`: \`>=20.0.0\`); \`require()\` of this package needs Node 20.19 or
+later, where Node loads ES modules from \`require()\`. On Deno and Bun, use
+the TypeScript source directly.
+`;
+
+/** GitHub's anchor for a heading. */
+export function slug(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "")
+    .replace(/\s/g, "-");
+}
+
+/**
+ * Links in a published README that cannot work on the registry's page: not
+ * absolute, or an anchor to no heading.
+ */
+export function brokenLinks(text: string): string[] {
+  const anchors = new Set(
+    [...text.replace(/```[\s\S]*?```/g, "").matchAll(/^#{1,6}\s+(.*)$/gm)]
+      .map((m) => slug(m[1]!.replace(/`/g, ""))),
+  );
+  const bad: string[] = [];
+  const prose = text.replace(/```[\s\S]*?```/g, "");
+  const targets = [
+    ...[...prose.matchAll(INLINE_LINK)].map((m) => m[3]!),
+    ...[...prose.matchAll(REF_LINK)].map((m) => m[2]!),
+    ...[...prose.matchAll(/\bhref="([^"]*)"/g)].map((m) => m[1]!),
+  ];
+  for (const t of targets) {
+    if (!portable(t)) bad.push(t);
+    else if (t.startsWith("#") && !anchors.has(t.slice(1))) bad.push(t);
+  }
+  return bad;
+}
+
+/**
+ * Copies the TypeScript sources of the emitted files into `npm/src/` and
+ * points every source map (`.js.map`, `.d.ts.map`) at them, so that a
+ * debugger and "go to definition" land in the TypeScript as written. They
+ * are kept apart from the `.d.ts` files: TypeScript resolves `./x.js` to a
+ * sibling `x.ts` before `x.d.ts`, and consumers would then type-check our
+ * source with their own options.
+ */
+function carrySources(pkg: Pkg, out: string): void {
+  const src = join(out, "src");
+  for (const map of walk(out, (p) => p.endsWith(".map"))) {
+    const json = JSON.parse(readFileSync(map, "utf8"));
+    json.sources = (json.sources as string[]).map((s) => {
+      const abs = resolve(dirname(map), json.sourceRoot ?? "", s);
+      const inPkg = relative(pkg.path, abs);
+      if (inPkg.startsWith("..")) {
+        throw new Error(`${rel(map)} maps to ${rel(abs)}, outside the package`);
+      }
+      const copy = join(src, inPkg);
+      mkdirSync(dirname(copy), { recursive: true });
+      copyFileSync(abs, copy);
+      return relative(dirname(map), copy).split(sep).join("/");
+    });
+    delete json.sourceRoot;
+    delete json.sourcesContent;
+    writeFileSync(map, JSON.stringify(json));
+  }
+}
+
 /** Builds one package into its npm/ folder and returns the written manifest. */
 export async function buildPackage(pkg: Pkg): Promise<Json> {
   const name = pkg.deno["name"] as string;
@@ -109,6 +225,7 @@ export async function buildPackage(pkg: Pkg): Promise<Json> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  carrySources(pkg, out);
 
   // Nothing test- or bench-like may ride along with an export.
   const emitted = walk(out, (p) => p.endsWith(".js"));
@@ -146,7 +263,9 @@ export async function buildPackage(pkg: Pkg): Promise<Json> {
           } imports ${spec}, which is neither node: nor a sibling @twixt package`,
         );
       }
-      dependencies[dep] = sibling.deno["version"] as string;
+      // A caret range: npm can then share one copy of a sibling among
+      // packages that want compatible versions.
+      dependencies[dep] = `^${sibling.deno["version"]}`;
     }
   }
   // turbo's task graph and npm workspaces read the private package.json.
@@ -182,16 +301,26 @@ export async function buildPackage(pkg: Pkg): Promise<Json> {
   }
   exportMap["./package.json"] = "./package.json";
   const main = exports["."] ? stem(exports["."]) : undefined;
+  // Files with an effect at import (a registration), as the workspace
+  // package.json lists them for bundlers; every other module can be dropped
+  // when nothing of it is used.
+  const effects = pkg.npm["sideEffects"];
+  const sideEffects = Array.isArray(effects)
+    ? effects.filter((f: string) => /\.ts$/.test(f) && !f.includes("/npm/"))
+      .map((f: string) => `${stem(f)}.js`)
+    : false;
   const manifest: Json = {
     name,
     version,
-    description: moduleSummary(entry) ?? root["description"],
+    description: pkg.npm["description"] ?? moduleSummary(entry) ??
+      root["description"],
     license: pkg.deno["license"] ?? "MIT",
     type: "module",
     ...(main ? { main: `${main}.js`, types: `${main}.d.ts` } : {}),
     exports: exportMap,
-    sideEffects: false,
-    engines: { node: ">=20" },
+    sideEffects,
+    // import works on 20.0; require() of ESM needs 20.19 (the README says so).
+    engines: { node: ">=20.0.0" },
     ...(root["repository"]
       ? {
         repository: {
@@ -202,7 +331,7 @@ export async function buildPackage(pkg: Pkg): Promise<Json> {
       : {}),
     ...(root["homepage"] ? { homepage: root["homepage"] } : {}),
     ...(root["bugs"] ? { bugs: root["bugs"] } : {}),
-    keywords: root["keywords"] ?? [],
+    keywords: pkg.npm["keywords"] ?? root["keywords"] ?? [],
     ...(Object.keys(dependencies).length
       ? {
         dependencies: Object.fromEntries(Object.entries(dependencies).sort()),
@@ -217,7 +346,12 @@ export async function buildPackage(pkg: Pkg): Promise<Json> {
   for (const doc of ["README.md", "LICENSE"]) {
     const own = join(pkg.path, doc);
     const src = existsSync(own) ? own : join(ROOT, doc);
-    if (existsSync(src)) copyFileSync(src, join(out, doc));
+    if (existsSync(src) && doc === "README.md") {
+      writeFileSync(
+        join(out, doc),
+        publishedReadme(pkg, readFileSync(src, "utf8")),
+      );
+    } else if (existsSync(src)) copyFileSync(src, join(out, doc));
     if (!existsSync(own) && doc === "README.md") {
       console.warn(
         `${name}: no README.md in ${rel(pkg.path)}; using the root one`,

@@ -1,6 +1,6 @@
 /**
  * Sets one new version on every package: `version` in each deno.json and
- * package.json, the sibling `@twixt/*` dependencies, and a dated section in
+ * package.json, the sibling `@twixt/*` dependencies (as `^X.Y.Z`), and a dated section in
  * CHANGELOG.md made from its `## [Unreleased]` notes.
  *
  * Usage: `deno run -A scripts/bump_version.ts <patch|minor|major|X.Y.Z>
@@ -55,7 +55,7 @@ for (const p of all) {
     const json = readJson(path);
     json["version"] = next;
     for (const dep of Object.keys(json["dependencies"] ?? {})) {
-      if (names.has(dep)) json["dependencies"][dep] = next;
+      if (names.has(dep)) json["dependencies"][dep] = `^${next}`;
     }
     writes.push([path, JSON.stringify(json, null, 2) + "\n"]);
   }
@@ -69,7 +69,7 @@ for (const [key, entry] of Object.entries(lock["packages"] ?? {})) {
   if (!key.startsWith("packages/") || !names.has(e["name"])) continue;
   e["version"] = next;
   for (const dep of Object.keys(e["dependencies"] ?? {})) {
-    if (names.has(dep)) e["dependencies"][dep] = next;
+    if (names.has(dep)) e["dependencies"][dep] = `^${next}`;
   }
 }
 writes.push([lockPath, JSON.stringify(lock, null, 2) + "\n"]);

@@ -4,11 +4,18 @@
  * 1. `deno check` (with the libraries' `@example` blocks), `deno lint`,
  *    `deno fmt --check`;
  * 2. `tsc -p tsconfig.json` (strict; Node's types, no Deno's);
- * 3. one version across every package and its sibling dependencies;
- * 4. `deno doc --lint` of every library export, and for each library
- *    package `deno publish --dry-run` (slow types, license, exports);
- * 5. the npm build packed (scripts/build_npm.ts, npm pack), then `publint`
- *    and `attw --profile esm-only` on each tarball.
+ * 3. one version across every package, and sibling dependencies as `^X.Y.Z`;
+ * 4. `deno doc --lint` of each library entry point alone (as JSR scores a
+ *    package), and `deno publish --dry-run` from the root, which must
+ *    publish the three libraries and nothing else (per package when package
+ *    folders are named);
+ * 5. the npm build: every link of the published READMEs works on a
+ *    registry's page, `import "@twixt/defer/testing"` survives bundling
+ *    (sideEffects), the sizes table in README.md is the measured one, and
+ *    `publint` and `attw --profile esm-only` pass on each tarball.
+ *
+ * A gate whose tool is missing (a clone with only Deno or only Bun: no npm,
+ * no Node) is skipped, and the summary says so in one line.
  *
  * Usage: `deno run -A scripts/check.ts [--no-build] [package-dir...]`
  * (`npm run check`, `deno task check`). Package folders narrow the checks to
@@ -17,20 +24,31 @@
  *
  * @module
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build, denoExports } from "./build_npm.ts";
+import { brokenLinks, build, denoExports } from "./build_npm.ts";
 import { pack } from "./pack.ts";
+import { readmeTable, sizesTable } from "./sizes.ts";
 import {
-  bin,
+  HOW_TO_GET,
   libraryPackages,
+  mustTool,
   packages,
   pick,
   type Pkg,
   rel,
   ROOT,
   run,
+  stripAnsi,
+  tool,
 } from "./_lib.ts";
 
 const dirArgs = process.argv.slice(2).filter((a) => !a.startsWith("--"));
@@ -40,6 +58,21 @@ const libraries = selected.filter((p) => p.library);
 const scope = dirArgs.length ? selected.map((p) => rel(p.path)) : [];
 
 const results: { name: string; ok: boolean; seconds: number }[] = [];
+/** Gates not run for want of a tool (a clone with only Deno or Bun). */
+const skipped: string[] = [];
+
+/** The tools a gate needs, or a skip note (and false) when one is missing. */
+function have(gateName: string, ...tools: string[]): boolean {
+  const missing = tools.filter((t) => !tool(t));
+  if (missing.length) {
+    skipped.push(
+      `${gateName} (no ${missing.join(", ")}: ${
+        HOW_TO_GET[missing[0]!] ?? "run npm ci"
+      })`,
+    );
+  }
+  return missing.length === 0;
+}
 
 /** Runs one gate: a command, or a function that returns an error list. */
 async function gate(
@@ -63,12 +96,12 @@ async function gate(
 }
 
 const cmd = async (
-  c: string,
+  c: string | string[],
   a: string[],
   cwd = ROOT,
 ): Promise<number | null> => (await run(c, a, { cwd })).code;
 
-const deno = bin("deno");
+const deno = mustTool("deno");
 // `--doc` type-checks the @example blocks of the libraries; the examples
 // package's module docs are prose, not code.
 const docDirs = selected.filter((p) => p.library).map((p) => rel(p.path));
@@ -88,10 +121,12 @@ await gate("deno check", async () => {
 });
 await gate("deno lint", () => cmd(deno, ["lint", ...scope]));
 await gate("deno fmt --check", () => cmd(deno, ["fmt", "--check", ...scope]));
-await gate(
-  "tsc -p tsconfig.json",
-  () => cmd(bin("tsc"), ["-p", "tsconfig.json", "--pretty", "false"]),
-);
+if (have("tsc -p tsconfig.json", "tsc")) {
+  await gate(
+    "tsc -p tsconfig.json",
+    () => cmd(mustTool("tsc"), ["-p", "tsconfig.json", "--pretty", "false"]),
+  );
+}
 
 await gate("one version for all packages", () => {
   const errors: string[] = [];
@@ -113,8 +148,10 @@ await gate("one version for all packages", () => {
       errors.push(`${where}: package.json and deno.json names differ`);
     }
     for (const [dep, v] of Object.entries(p.npm["dependencies"] ?? {})) {
-      if (names.has(dep) && v !== version) {
-        errors.push(`${where}/package.json wants ${dep}@${v}, not ${version}`);
+      if (names.has(dep) && v !== `^${version}`) {
+        errors.push(
+          `${where}/package.json wants ${dep}@${v}, not ^${version}`,
+        );
       }
     }
   }
@@ -122,26 +159,78 @@ await gate("one version for all packages", () => {
   return Promise.resolve(errors);
 });
 
-// All library entries in one run: a type from a sibling package (Deferred in
-// @twixt/web-client's API) counts as public only when its own package's
-// entry is a root too (denoland/deno#27364).
-const allEntries = libraryPackages().flatMap((p) =>
-  Object.values(denoExports(p)).map((f) => join(rel(p.path), f))
-);
-if (libraries.length) {
-  await gate(
-    "deno doc --lint (all library exports)",
-    () => cmd(deno, ["doc", "--lint", "-q", ...allEntries]),
-  );
-}
+// Each entry point alone, as JSR scores each package: a type it uses from a
+// sibling package must be exported (re-exported) by the entry itself.
 for (const p of libraries) {
-  await gate(
-    `deno publish --dry-run ${p.deno["name"]}`,
-    () => cmd(deno, ["publish", "--dry-run", "--allow-dirty"], p.path),
-  );
+  for (const f of Object.values(denoExports(p))) {
+    const entry = join(rel(p.path), f);
+    await gate(
+      `deno doc --lint ${entry}`,
+      () => cmd(deno, ["doc", "--lint", "-q", entry]),
+    );
+  }
 }
 
-if (libraries.length) {
+/** The packages a `deno publish --dry-run` in `cwd` would publish. */
+async function jsrPublishes(cwd: string): Promise<string[] | null> {
+  const r = await run(deno, ["publish", "--dry-run", "--allow-dirty"], {
+    cwd,
+  });
+  if (r.code !== 0) return null;
+  return [...stripAnsi(r.output).matchAll(/Simulating publish of (\S+)@/g)]
+    .map((m) => m[1]!).sort();
+}
+
+if (!dirArgs.length) {
+  // From the root, as a release would run it: only the libraries, never the
+  // examples (their deno.json says "publish": false).
+  await gate("deno publish --dry-run (root): only the libraries", async () => {
+    const want = libraryPackages().map((p) => p.deno["name"] as string).sort();
+    const got = await jsrPublishes(ROOT);
+    if (!got) return ["deno publish --dry-run failed"];
+    return got.join() === want.join()
+      ? []
+      : [`would publish ${got.join(", ")}; want ${want.join(", ")}`];
+  });
+} else {
+  for (const p of libraries) {
+    await gate(
+      `deno publish --dry-run ${p.deno["name"]}`,
+      () => cmd(deno, ["publish", "--dry-run", "--allow-dirty"], p.path),
+    );
+  }
+}
+
+/**
+ * Bundles `import "@twixt/defer/testing"` with esbuild against the npm build
+ * and checks that the import-time registration survived tree shaking (the
+ * file is listed in `sideEffects`).
+ */
+async function keepsTestingImport(tmp: string): Promise<string[]> {
+  const app = join(tmp, "side-effects");
+  mkdirSync(join(app, "node_modules", "@twixt"), { recursive: true });
+  symlinkSync(
+    join(ROOT, "packages", "defer", "npm"),
+    join(app, "node_modules", "@twixt", "defer"),
+  );
+  const out = join(app, "out.js");
+  writeFileSync(join(app, "app.js"), 'import "@twixt/defer/testing";\n');
+  const r = await run(mustTool("esbuild"), [
+    "app.js",
+    "--bundle",
+    "--format=esm",
+    "--platform=neutral",
+    "--log-level=warning",
+    "--external:node:*",
+    `--outfile=${out}`,
+  ], { cwd: app, stream: false });
+  if (r.code !== 0) return [`esbuild failed:\n${r.output}`];
+  return /_observeFailures\(/.test(readFileSync(out, "utf8"))
+    ? []
+    : ['bundling `import "@twixt/defer/testing"` dropped its registration'];
+}
+
+if (libraries.length && have("npm build, pack and release linters", "npm")) {
   const tmp = mkdtempSync(join(tmpdir(), "twixt-check-"));
   try {
     if (!process.argv.includes("--no-build")) {
@@ -150,17 +239,48 @@ if (libraries.length) {
         async () => (await build(libraries.map((p) => p.path)), 0),
       );
     }
-    const tarballs = await pack(tmp);
+    await gate(
+      "published READMEs: every link works on the registry",
+      () =>
+        Promise.resolve(
+          libraries.flatMap((p) => {
+            const readme = join(p.path, "npm", "README.md");
+            return brokenLinks(readFileSync(readme, "utf8")).map((l) =>
+              `${rel(readme)}: ${l}`
+            );
+          }),
+        ),
+    );
+    if (libraries.some((p) => p.dir === "defer")) {
+      await gate(
+        'sideEffects keeps import "@twixt/defer/testing" (esbuild)',
+        () => keepsTestingImport(tmp),
+      );
+    }
+    const tarballs = await pack(join(tmp, "tarballs"));
+    if (!dirArgs.length) {
+      await gate("README sizes table is current", async () => {
+        const { table, overBudget } = await sizesTable(tarballs, tmp);
+        const errors = overBudget ? ["@twixt/defer is over its budget"] : [];
+        if (table !== readmeTable()) {
+          console.log(table);
+          errors.push(
+            "README.md's sizes table differs from the measured one above: npm run sizes -- --write",
+          );
+        }
+        return errors;
+      });
+    }
     for (const t of tarballs) {
       if (!libraries.some((p) => p.deno["name"] === t.name)) continue;
       await gate(
         `publint ${t.name}`,
-        () => cmd(bin("publint"), ["run", "--strict", t.file]),
+        () => cmd(mustTool("publint"), ["run", "--strict", t.file]),
       );
       await gate(
         `attw --profile esm-only ${t.name}`,
         () =>
-          cmd(bin("attw"), [
+          cmd(mustTool("attw"), [
             "--profile",
             "esm-only",
             "--format",
@@ -182,6 +302,7 @@ for (const r of results) {
     } s`,
   );
 }
+if (skipped.length) console.log(`  skipped: ${skipped.join("; ")}`);
 const failed = results.filter((r) => !r.ok).length;
 console.log(
   failed

@@ -10,7 +10,8 @@
  *
  * Usage: `deno run -A scripts/sizes.ts [--no-build] [--write]`
  * (`npm run sizes`). `--write` puts the table into README.md between the
- * `<!-- sizes:start -->` and `<!-- sizes:end -->` markers.
+ * `<!-- sizes:start -->` and `<!-- sizes:end -->` markers; `npm run check`
+ * fails when the table there differs from the one measured.
  *
  * @module
  */
@@ -19,8 +20,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build, denoExports } from "./build_npm.ts";
-import { pack } from "./pack.ts";
-import { libraryPackages, must, mustTool, ROOT } from "./_lib.ts";
+import { pack, type Tarball } from "./pack.ts";
+import { isMain, libraryPackages, must, mustTool, ROOT } from "./_lib.ts";
 
 /**
  * Budgets for each entry's browser bundle, min+gz with its deps (issue 6
@@ -56,11 +57,11 @@ async function minGz(
   return gzipSync(readFileSync(out), { level: 9 }).length;
 }
 
-const args = process.argv.slice(2);
-const tmp = mkdtempSync(join(tmpdir(), "twixt-sizes-"));
-try {
-  if (!args.includes("--no-build")) await build();
-  const tarballs = await pack(join(tmp, "tarballs"));
+/** The measured sizes as a Markdown table, and whether defer is over budget. */
+export async function sizesTable(
+  tarballs: Tarball[],
+  tmp: string,
+): Promise<{ table: string; overBudget: boolean }> {
   const rows: string[][] = [];
   let overBudget = false;
   for (const p of libraryPackages()) {
@@ -95,23 +96,49 @@ try {
     `| ${head.map((_, i) => (i ? "---:" : "---")).join(" | ")} |`,
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ].join("\n");
-  console.log(table);
-  console.log(
-    `\nBrowser bundles (min+gz with deps) against their budgets: ${
-      overBudget ? "OVER" : "within"
-    }`,
-  );
-  if (args.includes("--write")) {
-    const readme = join(ROOT, "README.md");
-    const text = readFileSync(readme, "utf8");
-    const re = /(<!-- sizes:start -->\n)[\s\S]*?(<!-- sizes:end -->)/;
-    if (!re.test(text)) throw new Error("README.md has no sizes markers");
-    writeFileSync(readme, text.replace(re, `$1${table}\n$2`));
-    console.log("README.md updated");
+  return { table, overBudget };
+}
+
+const README = join(ROOT, "README.md");
+const MARKED = /(<!-- sizes:start -->\n)([\s\S]*?)(<!-- sizes:end -->)/;
+
+/** The sizes table README.md carries between its markers. */
+export function readmeTable(): string {
+  const m = MARKED.exec(readFileSync(README, "utf8"));
+  if (!m) throw new Error("README.md has no sizes markers");
+  return m[2]!.trimEnd();
+}
+
+function writeReadme(table: string): void {
+  readmeTable(); // the markers are there
+  const text = readFileSync(README, "utf8");
+  writeFileSync(README, text.replace(MARKED, `$1${table}\n$3`));
+}
+
+if (isMain(import.meta)) {
+  const args = process.argv.slice(2);
+  const tmp = mkdtempSync(join(tmpdir(), "twixt-sizes-"));
+  try {
+    if (!args.includes("--no-build")) await build();
+    const tarballs = await pack(join(tmp, "tarballs"));
+    const { table, overBudget } = await sizesTable(tarballs, tmp);
+    console.log(table);
+    console.log(
+      `\nBrowser bundles (min+gz with deps) against their budgets: ${
+        overBudget ? "OVER" : "within"
+      }`,
+    );
+    if (overBudget) process.exitCode = 1;
+    if (args.includes("--write")) {
+      writeReadme(table);
+      console.log("README.md updated");
+    } else if (table !== readmeTable()) {
+      console.log("README.md's table differs: npm run sizes -- --write");
+    }
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 1;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
-} catch (e) {
-  console.error(e instanceof Error ? e.message : e);
-  process.exitCode = 1;
-} finally {
-  rmSync(tmp, { recursive: true, force: true });
 }

@@ -195,3 +195,9 @@ export function flushLoggedErrors(...types: ErrorType[]): Failure[] {
   logged = kept;
   return taken;
 }
+
+// Types this entry's API uses, exported here too so that the entry
+// documents (and JSR scores it) on its own.
+export type { AddCallbacksOptions, Deferred } from "./deferred.ts";
+export type { ErrorClass, ErrorType, Failure } from "./failure.ts";
+export type { IDelayedCall, IReactorTime } from "./time.ts";

@@ -47,3 +47,14 @@ export {
   type SystemEventTrigger,
 } from "./reactor.ts";
 export * from "./net.ts";
+
+// Types this entry's API uses, exported here too so that the entry
+// documents (and JSR scores it) on its own.
+export type {
+  AddCallbacksOptions,
+  CancelledError,
+  Deferred,
+  ErrorClass,
+  ErrorType,
+  Failure,
+} from "@twixt/defer";

@@ -51,3 +51,22 @@ export {
 } from "./errors.ts";
 export { LoopingCall } from "./looping_call.ts";
 export { react } from "./react.ts";
+
+// Types this entry's API uses, exported here too so that the entry
+// documents (and JSR scores it) on its own.
+export type {
+  AddCallbacksOptions,
+  Deferred,
+  ErrorClass,
+  ErrorType,
+  Failure,
+  IDelayedCall,
+  IReactorTime,
+} from "@twixt/defer";
+export type { DelayedCall } from "./delayed_call.ts";
+export type {
+  IReactor,
+  IReactorCore,
+  SystemEventPhase,
+  SystemEventTrigger,
+} from "./reactor.ts";

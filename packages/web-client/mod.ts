@@ -66,3 +66,16 @@ export type {
   PageOptions,
 } from "./options.ts";
 export { ConnectionRefusedError } from "@twixt/reactor";
+
+// Types this entry's API uses, exported here too so that the entry
+// documents (and JSR scores it) on its own.
+export type {
+  AddCallbacksOptions,
+  Deferred,
+  ErrorClass,
+  ErrorType,
+  Failure,
+  IDelayedCall,
+  IReactorTime,
+} from "@twixt/defer";
+export type { ConnectError, IPushProducer } from "@twixt/reactor";
