@@ -319,8 +319,12 @@ export async function runBrowserTests(
       res.end();
       return;
     }
-    if (url.pathname.startsWith("/wc/")) {
-      webClientRoute(url.pathname, req, res, body, hanging);
+    if (url.pathname.startsWith("/wc/") || url.pathname === "/data.json") {
+      // /data.json: the web-client README's "In the browser" snippet.
+      const path = url.pathname === "/data.json"
+        ? "/wc/data.json"
+        : url.pathname;
+      webClientRoute(path, req, res, body, hanging);
       return;
     }
     switch (url.pathname) {
