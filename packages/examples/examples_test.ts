@@ -191,6 +191,35 @@ describe("the guides' programs", () => {
     assert.notEqual(r.stderr, "");
   });
 
+  it("request_tracing.ts tags every line with its own request's id, from coroutines and delayed calls", async () => {
+    const r = await example("request_tracing.ts");
+    assertClean(r);
+    const lines = r.stdout.trimEnd().split("\n");
+    const steps = [
+      "fetching",
+      "got",
+      "in a delayed call",
+      "in deferLater",
+      "done",
+    ];
+    for (
+      const [id, path] of [["request 1", "/recipes"], ["request 2", "/guests"]]
+    ) {
+      const mine = lines.filter((l) => l.includes(`${path}:`));
+      assert.deepEqual(
+        mine.map((l) => l.startsWith(`[${id}] ${path}: `)),
+        steps.map(() => true),
+        r.stdout,
+      );
+      assert.deepEqual(
+        mine.map((l) => steps.find((s) => l.includes(`: ${s}`))),
+        steps,
+      );
+    }
+    assert.ok(lines.includes("[no request] both requests started"), r.stdout);
+    assert.equal(lines.length, 11, r.stdout);
+  });
+
   it("progress_ticker.ts ticks while the slow page downloads, then stops the ticker", async () => {
     const r = await example("progress_ticker.ts");
     assertClean(r);
