@@ -100,6 +100,10 @@ export interface ConnectTCPOptions {
  * port). The port stops listening when the reactor shuts down, and its
  * connections are closed then too.
  *
+ * Where the runtime has no `node:net` (a browser, or Node before 20.16,
+ * which lacks `process.getBuiltinModule`), the Deferred fails with
+ * {@linkcode CannotListenError}: "TCP is not available in this runtime".
+ *
  * @param reactor The reactor (its clock and shutdown triggers are used).
  * @param port The port number, 0 for any free port.
  * @param factory Builds a protocol for each connection.
@@ -330,6 +334,10 @@ export class Port implements IListeningPort, _TransportOwner {
  * Deferred is cancelled. A timeout that is not a finite number of seconds,
  * 0 or more, fails it with a `RangeError` before anything starts. When the
  * connection later ends, `factory.clientConnectionLost` is called.
+ *
+ * Where the runtime has no `node:net` (a browser, or Node before 20.16,
+ * which lacks `process.getBuiltinModule`), the attempt fails with a
+ * {@linkcode ConnectError}: "TCP is not available in this runtime".
  *
  * @param reactor The reactor (its clock times the attempt out).
  * @param host The host name or IP address.
