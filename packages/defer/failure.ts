@@ -20,6 +20,21 @@
 export type ErrorType = Function | string;
 
 /**
+ * A class whose instances can be thrown: what {@linkcode Failure.check}
+ * and {@linkcode Failure.trap} narrow `value` to.
+ *
+ * @typeParam E The instances' type.
+ * @example Usage
+ * ```ts
+ * import type { ErrorClass } from "@twixt/defer";
+ *
+ * const wanted: ErrorClass<RangeError> = RangeError;
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export type ErrorClass<E = unknown> = abstract new (...args: any[]) => E;
+
+/**
  * A thrown value wrapped for the errback path, like Twisted's
  * `twisted.python.failure.Failure`.
  *
@@ -28,6 +43,11 @@ export type ErrorType = Function | string;
  * `trap` to pick the failures they handle; a `trap` that matches nothing
  * rethrows this same Failure, so the next errback sees it unchanged.
  *
+ * `Failure<E>` says what `value` is (`unknown` by default). Given one
+ * class, `check` is a type guard and `trap` an assertion, so TypeScript
+ * knows `value` after them: `if (f.check(HTTPError)) f.value.status`.
+ *
+ * @typeParam E The type of the thrown value.
  * @example Usage
  * ```ts
  * import { Failure } from "@twixt/defer";
@@ -40,9 +60,9 @@ export type ErrorType = Function | string;
  * assert.throws(() => f.raiseException(), RangeError);
  * ```
  */
-export class Failure {
+export class Failure<E = unknown> {
   /** The thrown value. */
-  readonly value: unknown;
+  readonly value: E;
   // The stack where this Failure was made, kept only for values that carry
   // none of their own (a thrown string has no stack).
   #stack: string | undefined;
@@ -52,7 +72,7 @@ export class Failure {
    * all means an unnamed error, since JavaScript has no "current exception"
    * to take as Python does.
    */
-  constructor(value?: unknown) {
+  constructor(value?: E | Failure<E>) {
     if (value instanceof Failure) {
       this.value = value.value;
       this.#stack = value.#stack;
@@ -60,10 +80,11 @@ export class Failure {
     }
     if (isFailure(value)) {
       // A Failure of another copy of this module: take its value.
-      this.value = value.value;
+      this.value = value.value as E;
       return;
     }
-    this.value = arguments.length === 0 ? new Error("Unknown failure") : value;
+    this.value =
+      (arguments.length === 0 ? new Error("Unknown failure") : value) as E;
     if (!(this.value instanceof Error) && captureStacks) {
       this.#stack = new Error().stack?.split("\n").slice(2).join("\n");
     }
@@ -88,12 +109,39 @@ export class Failure {
    * import assert from "node:assert/strict";
    *
    * const f = new Failure(new TypeError("x"));
-   * assert.equal(f.check(RangeError), null);
-   * assert.equal(f.check(Error), Error);
+   * assert.equal(f.check(RangeError, Error), Error);
    * assert.equal(f.check("TypeError"), "TypeError");
+   * assert.equal(f.check(RangeError, "SyntaxError"), null);
+   * ```
+   *
+   * @example With one class, a type guard
+   * ```ts
+   * import { Failure } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * class HTTPError extends Error {
+   *   constructor(readonly status: number) { super(`${status}`); }
+   * }
+   * const f: Failure = new Failure(new HTTPError(404));
+   * if (f.check(HTTPError)) assert.equal(f.value.status, 404);
+   * else assert.fail("not an HTTPError");
    * ```
    */
-  check<T extends ErrorType>(...types: T[]): T | null {
+  check<C extends ErrorClass>(type: C): this is Failure<InstanceType<C>>;
+  /**
+   * Returns the first of `types` that `value` is an instance of, else
+   * `null`.
+   *
+   * @example Usage
+   * ```ts
+   * import { Failure } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Failure(new TypeError("x")).check(RangeError, TypeError), TypeError);
+   * ```
+   */
+  check<T extends ErrorType[]>(...types: T): T[number] | null;
+  check(...types: ErrorType[]): unknown {
     for (const t of types) {
       if (typeof t === "string") {
         if (classNames(this.value).includes(t)) return t;
@@ -125,8 +173,25 @@ export class Failure {
    * d.cancel();
    * assert.equal(d.result, "cancelled");
    * ```
+   *
+   * @example Narrowing `value`
+   * ```ts
+   * import { fail } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * class HTTPError extends Error {
+   *   constructor(readonly status: number) { super(`${status}`); }
+   * }
+   * // trap() cannot narrow an errback's parameter (TypeScript allows
+   * // assertion methods only on names with declared types); check() can:
+   * const d = fail<string>(new HTTPError(503)).addErrback((f) => {
+   *   if (!f.check(HTTPError)) throw f; // what f.trap(HTTPError) does
+   *   return `status ${f.value.status}`; // f.value is an HTTPError here
+   * });
+   * assert.equal(d.result, "status 503");
+   * ```
    */
-  trap<T extends ErrorType>(...types: T[]): T {
+  trap<T extends ErrorType[]>(...types: T): T[number] {
     const found = this.check(...types);
     if (found === null) throw this;
     return found;

@@ -43,6 +43,10 @@ const CANCELLED = Symbol("inlineCallbacks cancelled");
  * on; a value set inside with `enterWith` stays for the rest of the
  * generator and does not leak to the caller.
  *
+ * TypeScript cannot tell what a plain `yield` gives back, so its value is
+ * `any` unless annotated; `yield* waitFor(d)` gives `d`'s result type, and
+ * the returned Deferred's type follows from what the generator returns.
+ *
  * @typeParam A The wrapped function's parameters.
  * @typeParam T The generator's return type.
  * @example Usage
@@ -231,4 +235,34 @@ export function ensureDeferred<T>(
       "Cannot make a Deferred from a value that is neither a Deferred nor a promise",
     ),
   );
+}
+
+/**
+ * Waits, inside an {@linkcode inlineCallbacks} generator, for a Deferred or
+ * promise, typed: `const page = yield* waitFor(getPage(url))` gives `page`
+ * the Deferred's result type, where a plain `yield` gives `any`. It yields
+ * `d` once; a failure is thrown at the `yield*`.
+ *
+ * @typeParam T The result type of `d`.
+ * @param d The Deferred or promise to wait for.
+ * @returns A generator to delegate to with `yield*`; its value is `d`'s
+ * result.
+ * @example Usage
+ * ```ts
+ * import { inlineCallbacks, succeed, waitFor } from "@twixt/defer";
+ * import assert from "node:assert/strict";
+ *
+ * const greet = inlineCallbacks(function* (name: string) {
+ *   const greeting = yield* waitFor(succeed("hello")); // a string
+ *   const n = yield* waitFor(Promise.resolve(name.length)); // a number
+ *   return `${greeting.toUpperCase()} ${name} (${n})`;
+ * });
+ * const d = greet("ada"); // a Deferred<string>
+ * assert.equal(await d, "HELLO ada (3)");
+ * ```
+ */
+export function* waitFor<T>(
+  d: Deferred<T> | PromiseLike<T>,
+): Generator<Deferred<T> | PromiseLike<T>, T, unknown> {
+  return (yield d) as T;
 }

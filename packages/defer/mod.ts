@@ -47,7 +47,12 @@ export {
 export * from "./deferred.ts";
 export * from "./errors.ts";
 export { execute, fail, maybeDeferred, succeed } from "./factories.ts";
-export { type ErrorType, Failure, isFailure } from "./failure.ts";
+export {
+  type ErrorClass,
+  type ErrorType,
+  Failure,
+  isFailure,
+} from "./failure.ts";
 export * from "./inline.ts";
 export * from "./lists.ts";
 export * from "./primitives.ts";
