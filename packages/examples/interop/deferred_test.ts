@@ -48,28 +48,33 @@ function reports(stderr: string): string[] {
   ).sort();
 }
 
-describe("Deferred scenarios: Twixt prints what Twisted prints", {
-  skip: skipReason,
-}, () => {
-  it("chains, nested Deferreds, cancel, timeouts, lists, inlineCallbacks, locks, queues and trap give the same lines", async () => {
-    const [py, ts] = await Promise.all([python([]), twixt([])]);
-    assert.equal(py.code, 0, py.stderr);
-    assert.equal(ts.code, 0, ts.stderr);
-    const expected = py.stdout.split("\n");
-    const actual = ts.stdout.split("\n");
-    assert.ok(expected.length > 100, py.stdout);
-    assert.ok(
-      expected.join("\n") === actual.join("\n"),
-      `Twixt's lines differ from Twisted's:\n${diff(expected, actual)}`,
-    );
-    assert.equal(ts.stderr, "");
-  });
+describe("Deferred scenarios: Twixt prints what Twisted prints", () => {
+  it(
+    "chains, nested Deferreds, cancel, timeouts, lists, inlineCallbacks, locks, queues and trap give the same lines",
+    {
+      skip: skipReason,
+    },
+    async () => {
+      const [py, ts] = await Promise.all([python([]), twixt([])]);
+      assert.equal(py.code, 0, py.stderr);
+      assert.equal(ts.code, 0, ts.stderr);
+      const expected = py.stdout.split("\n");
+      const actual = ts.stdout.split("\n");
+      assert.ok(expected.length > 100, py.stdout);
+      assert.ok(
+        expected.join("\n") === actual.join("\n"),
+        `Twixt's lines differ from Twisted's:\n${diff(expected, actual)}`,
+      );
+      assert.equal(ts.stderr, "");
+    },
+  );
 
   it(
     "failures nobody handled are reported, each once, by the time the program exits",
     {
       // Issue 10, defect 2: until exit-time reports land in @twixt/defer, a
       // report only appears if a garbage collection happened to run.
+      skip: skipReason,
       todo: "exit-time reports of unhandled failures (issue 10, defect 2)",
     },
     async () => {

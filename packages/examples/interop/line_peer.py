@@ -111,19 +111,20 @@ class BulkSender(protocol.Protocol):
         self.produce()
 
     def produce(self):
-        if self.paused or self.sent >= self.total:
-            return
-        i = self.sent // 65536
-        data = chunk(i)[: self.total - self.sent]
-        self.sent += len(data)
-        self.hash.update(data)
-        self.transport.write(data)
-        if self.sent >= self.total:
-            event("sent", str(self.sent), self.hash.hexdigest(), "pauses",
-                  str(self.pauses))
-            self.transport.unregisterProducer()
-            self.transport.loseConnection()
-        else:
+        """Up to 1 MiB per turn of the reactor, until the transport pauses it."""
+        for _ in range(16):
+            if self.paused or self.sent >= self.total:
+                break
+            data = chunk(self.sent // 65536)[: self.total - self.sent]
+            self.sent += len(data)
+            self.hash.update(data)
+            self.transport.write(data)
+            if self.sent >= self.total:
+                event("sent", str(self.sent), self.hash.hexdigest(), "pauses",
+                      str(self.pauses))
+                self.transport.unregisterProducer()
+                self.transport.loseConnection()
+        if not self.paused and self.sent < self.total:
             reactor.callLater(0, self.produce)
 
     def pauseProducing(self):

@@ -294,11 +294,9 @@ async function twixtReceives(c: Case, asServer: boolean): Promise<string[]> {
   }
 }
 
-describe("LineReceiver: Twixt receives what Twisted receives", {
-  skip: skipReason,
-}, () => {
+describe("LineReceiver: Twixt receives what Twisted receives", () => {
   for (const [name, c] of Object.entries(CASES)) {
-    it(name, { timeout: 60_000 }, async () => {
+    it(name, { timeout: 60_000, skip: skipReason }, async () => {
       const twisted = await twistedReceives(c, true);
       assert.deepEqual(twisted, c.expected, "Twisted, as server");
       assert.deepEqual(
@@ -345,21 +343,25 @@ class BulkSender extends Protocol {
     this.transport.write(`SIZE ${BULK}\r\n`);
     this.#produce();
   }
+  /** Up to 1 MiB per turn of the event loop, until the transport pauses it. */
   #produce(): void {
-    if (this.#paused || this.#sent >= BULK) return;
-    const data = chunk(Math.floor(this.#sent / 65536))
-      .subarray(0, BULK - this.#sent);
-    this.#sent += data.length;
-    this.#hash.update(data);
-    this.transport.write(data);
-    if (this.#sent >= BULK) {
+    for (let n = 0; n < 16 && !this.#paused && this.#sent < BULK; n++) {
+      const data = chunk(Math.floor(this.#sent / 65536))
+        .subarray(0, BULK - this.#sent);
+      this.#sent += data.length;
+      this.#hash.update(data);
+      this.transport.write(data);
+      if (this.#sent < BULK) continue;
       this.transport.unregisterProducer();
       this.transport.loseConnection();
       this.done.callback({
         hash: this.#hash.digest("hex"),
         pauses: this.#pauses,
       });
-    } else reactor.callLater(0, () => this.#produce());
+    }
+    if (!this.#paused && this.#sent < BULK) {
+      reactor.callLater(0, () => this.#produce());
+    }
   }
   pauseProducing(): void {
     if (!this.#paused) this.#pauses++;
@@ -409,6 +411,7 @@ describe(
       "Twisted (server, push producer) to Twixt (client): byte-exact, the producer paused",
       {
         timeout: 120_000,
+        skip: skipReason,
       },
       async () => {
         const peer = await startPeer("line_peer.py", [
@@ -435,6 +438,7 @@ describe(
       "Twixt (server, push producer) to Twisted (client): byte-exact, the producer paused",
       {
         timeout: 120_000,
+        skip: skipReason,
       },
       async () => {
         const sender = new BulkSender();

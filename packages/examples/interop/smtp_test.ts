@@ -47,13 +47,12 @@ const sent = [
 
 const tooLong: Email = { ...email, body: `short\n${"y".repeat(LIMIT + 1)}\n.` };
 
-describe("SMTP: email.ts's client against Twisted's ESMTP server", {
-  skip: skipReason,
-}, () => {
+describe("SMTP: email.ts's client against Twisted's ESMTP server", () => {
   it(
     "delivers the message byte-exact: dots unstuffed, a lone dot, 16384-byte and UTF-8 lines",
     {
       timeout: 60_000,
+      skip: skipReason,
     },
     async () => {
       const peer = await startPeer("smtp_peer.py", ["server"]);
@@ -83,6 +82,7 @@ describe("SMTP: email.ts's client against Twisted's ESMTP server", {
     "gets Twisted's 500 Line too long for a line over 16384 bytes, and nothing is delivered",
     {
       timeout: 60_000,
+      skip: skipReason,
     },
     async () => {
       const peer = await startPeer("smtp_peer.py", ["server"]);
@@ -102,9 +102,7 @@ describe("SMTP: email.ts's client against Twisted's ESMTP server", {
   );
 });
 
-describe("SMTP: Twisted's sendmail against smtp_server.ts", {
-  skip: skipReason,
-}, () => {
+describe("SMTP: Twisted's sendmail against smtp_server.ts", () => {
   /** Runs Twisted's sendmail of `message` to our server; its last line. */
   async function sendmail(message: string): Promise<{
     result: string;
@@ -135,6 +133,7 @@ describe("SMTP: Twisted's sendmail against smtp_server.ts", {
     "stores the message byte-exact: dots unstuffed, a lone dot, 16384-byte and UTF-8 lines",
     {
       timeout: 60_000,
+      skip: skipReason,
     },
     async () => {
       // sendmail takes local newlines ("\n") and sends each as CRLF.
@@ -156,6 +155,7 @@ describe("SMTP: Twisted's sendmail against smtp_server.ts", {
     "answers a line over 16384 bytes with 500 Line too long, as Twisted's server does, not a silent close",
     {
       timeout: 60_000,
+      skip: skipReason,
     },
     async () => {
       const { result, stored } = await sendmail(
