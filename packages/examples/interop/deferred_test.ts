@@ -72,10 +72,7 @@ describe("Deferred scenarios: Twixt prints what Twisted prints", () => {
   it(
     "failures nobody handled are reported, each once, by the time the program exits",
     {
-      // Issue 10, defect 2: until exit-time reports land in @twixt/defer, a
-      // report only appears if a garbage collection happened to run.
       skip: skipReason,
-      todo: "exit-time reports of unhandled failures (issue 10, defect 2)",
     },
     async () => {
       const [py, ts] = await Promise.all([
