@@ -219,15 +219,18 @@ export function checkCleanReactor(
 }
 
 /**
- * Registers a hook for a test runner's `afterEach`.
+ * A test runner's `afterEach`: registers a hook to run after each test,
+ * awaiting the promise it returns (`node:test`'s `afterEach` is one).
  *
  * @example Usage
  * ```ts
- * import type { AfterEachRegistrar } from "@twixt/reactor/testing";
+ * import { type AfterEachRegistrar, installCleanReactorCheck } from "@twixt/reactor/testing";
+ * import { Clock } from "@twixt/reactor/task";
  *
- * const hooks: Array<() => unknown> = [];
+ * const hooks: Array<() => Promise<void>> = [];
  * const register: AfterEachRegistrar = (fn) => hooks.push(fn);
- * register(() => {});
+ * installCleanReactorCheck(register, new Clock());
+ * await hooks[0]!();
  * ```
  */
 export type AfterEachRegistrar = (fn: () => Promise<void>) => unknown;
