@@ -161,12 +161,13 @@ await gate("one version for all packages", () => {
 
 // Each entry point alone, as JSR scores each package: a type it uses from a
 // sibling package must be exported (re-exported) by the entry itself.
+// `--no-npm` keeps deno doc out of node_modules/@types/node (see doc.ts).
 for (const p of libraries) {
   for (const f of Object.values(denoExports(p))) {
     const entry = join(rel(p.path), f);
     await gate(
       `deno doc --lint ${entry}`,
-      () => cmd(deno, ["doc", "--lint", "-q", entry]),
+      () => cmd(deno, ["doc", "--no-npm", "--lint", "-q", entry]),
     );
   }
 }
