@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type Failure, TimeoutError } from "@twixt/defer";
+import { type Deferred, type Failure, TimeoutError } from "@twixt/defer";
 import {
   assertNoResult,
   failureResultOf,
@@ -36,29 +36,33 @@ class RecordingServer extends SMTPServerProtocol {
   }
 }
 
+// A reactor in memory, a recording SMTP server factory, and the email
+// being sent through the reactor to mail.example.org:25.
 function setUp(): {
   reactor: MemoryReactorClock;
   factory: SMTPServerFactory;
   log: string[];
   received: string[];
+  d: Deferred<string>;
 } {
   const reactor = new MemoryReactorClock();
   const factory = new SMTPServerFactory();
   factory.protocol = RecordingServer;
   RecordingServer.received = [];
-  return { reactor, factory, log: [], received: RecordingServer.received };
+  const log: string[] = [];
+  const d = sendEmail(
+    reactor,
+    "mail.example.org",
+    25,
+    email,
+    (l) => log.push(l),
+  );
+  return { reactor, factory, log, received: RecordingServer.received, d };
 }
 
 describe("sendEmail in memory", () => {
   it("connects through the reactor it is given, to the host and port asked, with the step timeout", () => {
-    const { reactor, log } = setUp();
-    const d = sendEmail(
-      reactor,
-      "mail.example.org",
-      25,
-      email,
-      (l) => log.push(l),
-    );
+    const { reactor, log, d } = setUp();
     assert.deepEqual(
       reactor.tcpClients.map((
         [host, port, , timeout],
@@ -72,14 +76,7 @@ describe("sendEmail in memory", () => {
   });
 
   it("runs the whole conversation, each round of it seen with pump()", () => {
-    const { reactor, factory, log, received } = setUp();
-    const d = sendEmail(
-      reactor,
-      "mail.example.org",
-      25,
-      email,
-      (l) => log.push(l),
-    );
+    const { reactor, factory, log, received, d } = setUp();
     const { client, server, pump } = reactor.connectors[0]!.succeed(factory, {
       greet: false,
     });
@@ -168,14 +165,7 @@ describe("sendEmail in memory", () => {
   });
 
   it("gives the same result when every byte arrives on its own", () => {
-    const { reactor, factory, log } = setUp();
-    const d = sendEmail(
-      reactor,
-      "mail.example.org",
-      25,
-      email,
-      (l) => log.push(l),
-    );
+    const { reactor, factory, log, d } = setUp();
     const { client } = reactor.connectors[0]!.succeed(factory, {
       chunkSize: 1,
     });
@@ -195,14 +185,7 @@ describe("sendEmail in memory", () => {
         else super.lineReceived(line);
       }
     }
-    const { reactor, log } = setUp();
-    const d = sendEmail(
-      reactor,
-      "mail.example.org",
-      25,
-      email,
-      (l) => log.push(l),
-    );
+    const { reactor, log, d } = setUp();
     const { server } = reactor.connectors[0]!.succeed(() => new Picky());
     const f = failureResultOf(d, SMTPError);
     assert.equal((f.value as SMTPError).code, 550);
@@ -212,8 +195,7 @@ describe("sendEmail in memory", () => {
   });
 
   it("fails with TimeoutError when the server never greets, at the timeout and not before, and hangs up", () => {
-    const { reactor } = setUp();
-    const d = sendEmail(reactor, "mail.example.org", 25, email, () => {}, 10);
+    const { reactor, d } = setUp();
     let lost: string | undefined;
     class Silent extends Protocol {
       override connectionLost(reason: Failure): void {
