@@ -3,7 +3,7 @@
  * `@twixt/reactor/testing`: no socket, no waiting, and every step of the
  * conversation seen on its own, one `pump()` at a time.
  */
-import { describe, it } from "node:test";
+import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type Deferred, type Failure, TimeoutError } from "@twixt/defer";
 import {
@@ -16,9 +16,16 @@ import {
   ConnectionRefusedError,
   Protocol,
 } from "@twixt/reactor";
-import { checkCleanReactor, MemoryReactorClock } from "@twixt/reactor/testing";
+import {
+  checkCleanReactor,
+  installCleanReactorCheck,
+  MemoryReactorClock,
+} from "@twixt/reactor/testing";
 import { type Email, sendEmail, SMTPError } from "./email.ts";
 import { SMTPServerFactory, SMTPServerProtocol } from "./smtp_server.ts";
+
+// Nothing may be left on the shared reactor by any test here.
+installCleanReactorCheck(afterEach);
 
 const email: Email = {
   from: "a@example.org",

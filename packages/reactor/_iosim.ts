@@ -308,6 +308,7 @@ export class MemoryTransport implements ITransport {
   #producerPaused = false;
   #connected = false;
   #disconnecting = false;
+  #onLost: Array<(reason: Failure) => void> = [];
 
   /** @internal Made by {@linkcode connectedServerAndClient}. */
   constructor(
@@ -608,8 +609,6 @@ export class MemoryTransport implements ITransport {
     }
     for (const fn of this.#onLost.splice(0)) fn(reason);
   }
-
-  #onLost: Array<(reason: Failure) => void> = [];
 
   /** @internal Calls `fn(reason)` after the protocol's `connectionLost`. */
   _whenLost(fn: (reason: Failure) => void): void {

@@ -4,12 +4,19 @@
  * delimiters and UTF-8 characters split at every possible point, raw mode
  * switched mid-stream, long lines, and pausing, as a peer sees them.
  */
-import { describe, it } from "node:test";
+import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Failure } from "@twixt/defer";
 import { ConnectionDone, LineReceiver, Protocol } from "./mod.ts";
-import { checkCleanReactor, connectedServerAndClient } from "./testing.ts";
+import {
+  checkCleanReactor,
+  connectedServerAndClient,
+  installCleanReactorCheck,
+} from "./testing.ts";
 import { Clock } from "./task.ts";
+
+// Nothing may be left on the shared reactor by any test here.
+installCleanReactorCheck(afterEach);
 
 class Lines extends LineReceiver {
   lines: string[] = [];
