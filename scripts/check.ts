@@ -9,7 +9,9 @@
  *    package), and `deno publish --dry-run` from the root, which must
  *    publish the three libraries and nothing else (per package when package
  *    folders are named);
- * 5. the npm build: every link of the published READMEs works on a
+ * 5. every link of the libraries' source READMEs (published as they are on
+ *    JSR) works on a registry's page;
+ * 6. the npm build: every link of the published READMEs works on a
  *    registry's page, `import "@twixt/defer/testing"` survives bundling
  *    (sideEffects), the sizes table in README.md is the measured one, and
  *    `publint` and `attw --profile esm-only` pass on each tarball.
@@ -159,6 +161,23 @@ await gate("one version for all packages", () => {
   return Promise.resolve(errors);
 });
 
+// JSR publishes a package's README as it is, so its source README must have
+// no link that only works inside the repository (the npm build's copy is
+// checked below, after its links became text).
+/** The links of these READMEs that would be broken on a registry's page. */
+const linkErrors = (readmes: string[]): Promise<string[]> =>
+  Promise.resolve(
+    readmes.flatMap((readme) =>
+      brokenLinks(readFileSync(readme, "utf8")).map((l) =>
+        `${rel(readme)}: ${l}`
+      )
+    ),
+  );
+await gate(
+  "source READMEs: every link works on jsr.io, npm and GitHub",
+  () => linkErrors(libraries.map((p) => join(p.path, "README.md"))),
+);
+
 // Each entry point alone, as JSR scores each package: a type it uses from a
 // sibling package must be exported (re-exported) by the entry itself.
 // `--no-npm` keeps deno doc out of node_modules/@types/node (see doc.ts).
@@ -242,15 +261,7 @@ if (libraries.length && have("npm build, pack and release linters", "npm")) {
     }
     await gate(
       "published READMEs: every link works on the registry",
-      () =>
-        Promise.resolve(
-          libraries.flatMap((p) => {
-            const readme = join(p.path, "npm", "README.md");
-            return brokenLinks(readFileSync(readme, "utf8")).map((l) =>
-              `${rel(readme)}: ${l}`
-            );
-          }),
-        ),
+      () => linkErrors(libraries.map((p) => join(p.path, "npm", "README.md"))),
     );
     if (libraries.some((p) => p.dir === "defer")) {
       await gate(
