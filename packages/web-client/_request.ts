@@ -13,7 +13,7 @@ import {
   CancelledError,
   Deferred,
   fail,
-  Failure,
+  type IDelayedCall,
   type IReactorTime,
   TimeoutError,
 } from "@twixt/defer";
@@ -29,17 +29,33 @@ import {
 } from "./errors.ts";
 import type { Body, ClientOptions } from "./options.ts";
 import { decode } from "./_charset.ts";
+import { redact, type Target, target } from "./_credentials.ts";
+import {
+  clock,
+  count,
+  flag,
+  headerList,
+  headerText,
+  seconds,
+  show,
+} from "./_options.ts";
 
 /** A checked request, ready to send. */
 export interface Spec {
+  /** The URL fetched: without credentials. */
   url: string;
+  /** The URL as messages show it: its password, if any, as `***`. */
+  shown: string;
   method: string;
   headers: Headers | undefined;
   body: Body | undefined;
   followRedirect: boolean;
   redirectLimit: number;
   maxBytes: number | undefined;
+  /** Seconds for the whole exchange; 0 for no limit. */
   timeout: number;
+  /** The clock of `timeout`; undefined for the reactor. */
+  clock: IReactorTime | undefined;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -62,29 +78,34 @@ const SENSITIVE_HEADERS = [
   "proxy-authorization",
   "www-authenticate",
 ];
+// A control character in a URL: the URL parser would drop CR, LF and tab
+// silently, so a caller's "http://h/a\r\nX-Evil: 1" is refused instead.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
 const noop = (): void => {};
 
 /**
- * Checks a request and fills in defaults. Throws TypeError, RangeError or
- * {@linkcode SchemeNotSupported} for bad input; callers turn that into a
- * failed Deferred.
+ * Checks a request and every option, and fills in defaults, before any
+ * I/O. Throws TypeError (a value of the wrong type), RangeError (out of
+ * range) or {@linkcode SchemeNotSupported}, naming the option and its
+ * value; callers turn that into a failed Deferred.
  */
 export function makeSpec(
   url: unknown,
   method: unknown,
   headers: unknown,
   body: unknown,
-  opts: ClientOptions,
+  opts: ClientOptions & { reactor?: unknown },
   followByDefault: boolean,
+  agentClock?: IReactorTime,
 ): Spec {
   // null from JavaScript (Twisted's None) means none, as undefined does.
-  headers ??= undefined;
   body ??= undefined;
-  const target = checkURL(url);
+  const to = checkURL(url);
   const given = method ?? "GET";
   if (typeof given !== "string" || !TOKEN.test(given)) {
     throw new TypeError(
-      `Cannot send a request with method ${JSON.stringify(method)}`,
+      `Cannot send a request with method ${show(method)}`,
     );
   }
   let m: string = given;
@@ -92,22 +113,16 @@ export function makeSpec(
   if (FORBIDDEN.has(m.toUpperCase())) {
     throw new TypeError(`Cannot send a ${m} request with fetch`);
   }
-  let h: Headers | undefined;
-  try {
-    // No Headers object when there are none: fetch is quicker without.
-    if (headers !== undefined || opts.agent !== undefined) {
-      h = new Headers(headers as HeadersInit | undefined);
-    }
-  } catch (e) {
-    throw new TypeError(`Cannot send these headers: ${(e as Error).message}`, {
-      cause: e,
-    });
+  let h = headerList(headers);
+  const agent = headerText("agent", opts.agent);
+  if (agent !== undefined) (h ??= new Headers()).set("user-agent", agent);
+  if (to.authorization !== undefined && !h?.has("authorization")) {
+    (h ??= new Headers()).set("authorization", to.authorization);
   }
-  if (opts.agent !== undefined) h!.set("user-agent", opts.agent);
   if (body !== undefined) {
     if (typeof body !== "string" && !(body instanceof Uint8Array)) {
       throw new TypeError(
-        "Cannot send a body that is not a string or a Uint8Array",
+        `Cannot send a body of ${show(body)}: not a string or a Uint8Array`,
       );
     }
     if (m === "GET" || m === "HEAD") {
@@ -115,49 +130,56 @@ export function makeSpec(
     }
   }
   return {
-    url: target,
+    url: to.href,
+    shown: to.shown,
     method: m,
     headers: h,
     body: body as Body | undefined,
-    followRedirect: opts.followRedirect ?? followByDefault,
+    followRedirect: flag("followRedirect", opts.followRedirect) ??
+      followByDefault,
     redirectLimit: count("redirectLimit", opts.redirectLimit) ?? 20,
     maxBytes: count("maxBytes", opts.maxBytes),
-    timeout: seconds(opts.timeout),
+    timeout: seconds("timeout", opts.timeout),
+    clock: clock("reactor", opts.reactor) ?? agentClock,
   };
 }
 
-function checkURL(url: unknown): string {
-  let u: URL;
-  try {
-    u = new URL(url as string);
-  } catch (e) {
-    throw new TypeError(`Cannot parse URL ${JSON.stringify(url)}`, {
-      cause: e,
-    });
-  }
-  if (typeof url !== "string") {
-    throw new TypeError(`Cannot parse URL ${String(url)}: not a string`);
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:") {
-    throw new SchemeNotSupported(u.href);
-  }
-  return u.href;
+/**
+ * Checks the options an `Agent` keeps for all its requests (throws as
+ * {@linkcode makeSpec}).
+ */
+export function checkAgentOptions(opts: ClientOptions): void {
+  seconds("timeout", opts.timeout);
+  flag("followRedirect", opts.followRedirect);
+  count("redirectLimit", opts.redirectLimit);
+  count("maxBytes", opts.maxBytes);
+  headerText("agent", opts.agent);
 }
 
-function count(name: string, n: number | undefined): number | undefined {
-  if (n !== undefined && !(Number.isInteger(n) && n >= 0)) {
-    throw new RangeError(
-      `Cannot use ${name} ${n}: it must be a whole number of 0 or more`,
+function checkURL(url: unknown): Target {
+  if (typeof url !== "string") {
+    if (url instanceof URL) url = url.href; // a URL object is a URL too
+    else throw new TypeError(`Cannot parse URL ${show(url)}: not a string`);
+  }
+  const text = url as string;
+  if (CONTROL.test(text)) {
+    throw new TypeError(
+      `Cannot parse URL ${
+        redact(JSON.stringify(text))
+      }: it contains a control character (CR, LF, tab...)`,
     );
   }
-  return n;
-}
-
-function seconds(t: number | undefined): number {
-  if (t !== undefined && !(t >= 0 && t !== Infinity)) {
-    throw new RangeError(`Cannot time out after ${t} seconds`);
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    // No cause: the parser's message shows the URL with its password.
+    throw new TypeError(`Cannot parse URL ${redact(JSON.stringify(text))}`);
   }
-  return t ?? 0;
+  if (u.protocol !== "http:" && u.protocol !== "https:") {
+    throw new SchemeNotSupported(target(u).shown);
+  }
+  return target(u);
 }
 
 /**
@@ -167,39 +189,35 @@ function seconds(t: number | undefined): number {
  */
 export function startExchange<T>(
   spec: Spec,
-  clock: IReactorTime | undefined,
   work: (ex: Exchange) => Promise<T>,
+  last = true,
 ): Deferred<T> {
   const ex = new Exchange(spec);
-  const d = deferredOf(ex, work(ex));
-  const timeout = spec.timeout;
-  if (timeout > 0) {
-    d.addTimeout(timeout, clock ?? reactor, (v) => {
-      if (v instanceof Failure && v.check(CancelledError)) {
-        throw new TimeoutError(
-          `Request to ${spec.url} timed out after ${timeout} seconds`,
-          timeout,
-        );
-      }
-      return v;
-    });
-  }
-  return d;
+  return deferredOf(ex, work(ex), last);
 }
 
 /**
  * A Deferred of `work`, a step of `ex`: cancelling it aborts the exchange,
  * and the exchange is aborted when the work fails, so nothing is left open.
+ * When `last`, the exchange ends with the work (its timer is cancelled);
+ * an exchange that timed out or was aborted fails the step with that reason.
  */
-export function deferredOf<T>(ex: Exchange, work: Promise<T>): Deferred<T> {
+export function deferredOf<T>(
+  ex: Exchange,
+  work: Promise<T>,
+  last: boolean,
+): Deferred<T> {
   const d = new Deferred<T>(() => ex.abort());
+  ex.live = d as Deferred<unknown>;
   work.then(
     (v) => {
+      if (last) ex.finish();
       if (!d.called) d.callback(v);
     },
     (e) => {
+      const reason = ex.reason ?? e;
       ex.abort();
-      if (!d.called) d.errback(e);
+      if (!d.called) d.errback(reason);
     },
   );
   return d;
@@ -207,12 +225,12 @@ export function deferredOf<T>(ex: Exchange, work: Promise<T>): Deferred<T> {
 
 /**
  * Calls `makeSpec` and `startExchange`, turning bad input into a failed
- * Deferred: no entry point ever throws.
+ * Deferred: no entry point ever throws, and nothing is sent on bad input.
  */
 export function request<T>(
   input: () => Spec,
-  clock: IReactorTime | undefined,
   work: (ex: Exchange) => Promise<T>,
+  last = true,
 ): Deferred<T> {
   let spec: Spec;
   try {
@@ -220,37 +238,87 @@ export function request<T>(
   } catch (e) {
     return fail(e);
   }
-  return startExchange(spec, clock, work);
+  return startExchange(spec, work, last);
 }
 
-/** One request and its redirects, sharing one AbortController. */
+/**
+ * One request and its redirects, sharing one AbortController, and the
+ * timer of `timeout`, which runs from the request to the end of the body
+ * (or to the last step the caller takes: see {@linkcode deferredOf}).
+ */
 export class Exchange {
   /** The request as checked. */
   readonly spec: Spec;
-  /** The URL of the response being handled (the last one after redirects). */
+  /** The URL of the response being handled, as shown (password as `***`). */
   url: string;
+  /** The Deferred of the step under way, failed at once by the timeout. */
+  live: Deferred<unknown> | undefined;
+  #href: string;
   #controller = new AbortController();
-  #aborted = false;
+  #reason: Error | undefined;
+  #timer: IDelayedCall | undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
 
-  /** Makes an exchange; nothing is sent until {@linkcode Exchange.respond}. */
+  /** Makes an exchange and starts its timeout; nothing is sent until {@linkcode Exchange.respond}. */
   constructor(spec: Spec) {
     this.spec = spec;
-    this.url = spec.url;
+    this.url = spec.shown;
+    this.#href = spec.url;
+    if (spec.timeout > 0) {
+      this.#timer = (spec.clock ?? reactor).callLater(
+        spec.timeout,
+        this.#timedOut,
+      );
+    }
   }
 
   /** Whether {@linkcode Exchange.abort} has been called. */
   get aborted(): boolean {
-    return this.#aborted;
+    return this.#reason !== undefined;
   }
 
-  /** Stops the exchange: aborts the request and cancels any body reader. */
-  abort(): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#controller.abort(new CancelledError("Request was cancelled"));
+  /** Fires when the exchange is aborted. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Why the exchange was aborted (`CancelledError`, `TimeoutError`), if it was. */
+  get reason(): Error | undefined {
+    return this.#reason;
+  }
+
+  /**
+   * Stops the exchange: aborts the request, cancels any body reader, and
+   * stops the timer.
+   */
+  abort(reason: Error = new CancelledError("Request was cancelled")): void {
+    if (this.#reason !== undefined) return;
+    this.#reason = reason;
+    this.finish();
+    this.#controller.abort(reason);
     this.#reader?.cancel().catch(noop);
   }
+
+  /** Ends the exchange's timer: the caller has all it asked for. */
+  finish(): void {
+    const timer = this.#timer;
+    this.#timer = undefined;
+    if (timer !== undefined && timer.active()) timer.cancel();
+  }
+
+  // The deadline: whatever step is under way fails now, whether or not the
+  // runtime's fetch or stream notices the abort.
+  #timedOut = (): void => {
+    this.#timer = undefined;
+    const t = this.spec.timeout;
+    const e = new TimeoutError(
+      `Request to ${this.spec.shown} timed out after ${t} seconds`,
+      t,
+    );
+    const d = this.live;
+    this.abort(e);
+    if (d !== undefined && !d.called) d.errback(e);
+  };
 
   /**
    * Sends the request and follows redirects as the fetch standard does: a
@@ -298,7 +366,7 @@ export class Exchange {
     if (step.redirects >= limit) {
       throw new InfiniteRedirection(
         status,
-        next.href,
+        target(next).shown,
         limit,
         res.statusText,
         await this.errorBody(res),
@@ -307,12 +375,13 @@ export class Exchange {
     }
     discard(res);
     if (next.protocol !== "http:" && next.protocol !== "https:") {
-      throw new SchemeNotSupported(next.href, "follow a redirect to");
+      throw new SchemeNotSupported(target(next).shown, "follow a redirect to");
     }
+    const to = target(next);
     let { method, headers, body } = step;
     const toGet = (status === 303 && method !== "GET" && method !== "HEAD") ||
       ((status === 301 || status === 302) && method === "POST");
-    const crossOrigin = new URL(this.url).origin !== next.origin;
+    const crossOrigin = new URL(this.#href).origin !== next.origin;
     if (headers !== undefined && (toGet || crossOrigin)) {
       headers = new Headers(headers);
       const drop = [
@@ -325,7 +394,14 @@ export class Exchange {
       method = "GET";
       body = undefined;
     }
-    this.url = next.href;
+    // Credentials in the Location itself are for its target, as in a
+    // caller's URL.
+    if (to.authorization !== undefined) {
+      headers = new Headers(headers);
+      headers.set("authorization", to.authorization);
+    }
+    this.url = to.shown;
+    this.#href = to.href;
     return this.#follow({
       method,
       headers,
@@ -348,7 +424,7 @@ export class Exchange {
     const location = res.headers.get("location");
     throw new PageRedirect(
       status,
-      location === null ? "" : this.#resolve(location, res).href,
+      location === null ? "" : target(this.#resolve(location, res)).shown,
       res.statusText,
       await this.errorBody(res),
       this.url,
@@ -409,7 +485,7 @@ export class Exchange {
   }
 
   #bodyFailed = (e: unknown): never => {
-    if (this.#aborted) throw e;
+    if (this.#reason !== undefined) throw this.#reason;
     throw new ResponseFailed(this.url, e);
   };
 
@@ -440,7 +516,7 @@ export class Exchange {
     if (headers !== undefined) init.headers = headers;
     if (body !== undefined) init.body = body as BodyInit;
     try {
-      return fetch(this.url, init);
+      return fetch(this.#href, init);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -448,9 +524,9 @@ export class Exchange {
 
   // fetch failed: no response at all.
   #sendFailed = (e: unknown): never => {
-    if (this.#aborted) throw e;
+    if (this.#reason !== undefined) throw this.#reason;
     if (isRefused(e)) {
-      const u = new URL(this.url);
+      const u = new URL(this.#href);
       const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
       throw new ConnectionRefusedError(u.hostname, port, { cause: e });
     }
@@ -478,6 +554,8 @@ export class Exchange {
         } catch (e) {
           return this.#bodyFailed(e);
         }
+        // A cancelled reader ends as if the body were complete: it is not.
+        if (this.#reason !== undefined) throw this.#reason;
         if (step.done) {
           finished = true;
           return;
@@ -495,14 +573,15 @@ export class Exchange {
 
   #resolve(location: string, res: Response): URL {
     try {
-      return new URL(location, this.url);
-    } catch (e) {
+      return new URL(location, this.#href);
+    } catch {
       discard(res);
+      // No cause: the parser's message shows the Location as it came.
       throw new ResponseFailed(
         this.url,
-        new TypeError(`Location ${JSON.stringify(location)} is not a URL`, {
-          cause: e,
-        }),
+        new TypeError(
+          `Location ${redact(JSON.stringify(location))} is not a URL`,
+        ),
         `follow the redirect (${res.status})`,
       );
     }

@@ -15,11 +15,13 @@ import {
 import type { IPushProducer } from "@twixt/reactor";
 import {
   bodyLength,
+  checkAgentOptions,
   deferredOf,
   type Exchange,
   makeSpec,
   request,
 } from "./_request.ts";
+import { clock, optionsBag, show } from "./_options.ts";
 import type { AgentOptions, Body } from "./options.ts";
 import { statusPhrase } from "./_status.ts";
 import { ResponseDone } from "./errors.ts";
@@ -60,10 +62,14 @@ export class Agent {
    *
    * @param reactor The clock for `timeout`; default the reactor.
    * @param opts Options for every request.
+   * @throws TypeError or RangeError for a bad option, naming it and its
+   * value (as Twisted's `Agent` raises at construction).
    */
-  constructor(reactor?: IReactorTime, opts: AgentOptions = {}) {
-    this.#reactor = reactor;
-    this.#opts = { ...opts };
+  constructor(reactor?: IReactorTime | null, opts: AgentOptions = {}) {
+    this.#reactor = clock("reactor", reactor);
+    const o = optionsBag<AgentOptions>(opts, "Agent");
+    checkAgentOptions(o);
+    this.#opts = { ...o };
   }
 
   /**
@@ -97,9 +103,9 @@ export class Agent {
   ): Deferred<Response> {
     const opts = this.#opts;
     return request(
-      () => makeSpec(uri, method, headers, body, opts, false),
-      this.#reactor,
+      () => makeSpec(uri, method, headers, body, opts, false, this.#reactor),
       async (ex) => new Response(ex, await ex.respond()),
+      false,
     );
   }
 }
@@ -163,6 +169,8 @@ export class Response {
     this.length = bodyLength(res);
     this.url = ex.url;
     this.#source = [ex, res];
+    // No body to read: the exchange is over, and its timer with it.
+    if (res.body === null) ex.finish();
   }
 
   /**
@@ -205,6 +213,18 @@ export class Response {
    * ```
    */
   deliverBody(protocol: IBodyProtocol): void {
+    for (const name of ["makeConnection", "dataReceived", "connectionLost"]) {
+      if (
+        typeof (protocol as unknown as Record<string, unknown>)?.[name] !==
+          "function"
+      ) {
+        throw new TypeError(
+          `Cannot deliver a body to ${
+            show(protocol)
+          }: it has no ${name} method`,
+        );
+      }
+    }
     const source = takeBody(this);
     if (source === undefined) {
       lose(
@@ -216,6 +236,10 @@ export class Response {
       return;
     }
     const [ex, res] = source;
+    if (ex.reason !== undefined) {
+      lose(protocol, ex.reason); // timed out before the reading began
+      return;
+    }
     // While paused, the sink returns this promise, which holds the reading.
     let held: { promise: Promise<void>; release: () => void } | undefined;
     let stopped = false;
@@ -246,10 +270,12 @@ export class Response {
       return;
     }
     const url = this.url;
+    // A timeout while paused must not wait for a resume that may never come.
+    ex.signal.addEventListener("abort", release, { once: true });
     // Nothing is delivered while paused or once stopped; a pause made in
     // dataReceived holds the next read.
     const deliver = (chunk: Uint8Array): Promise<void> | undefined => {
-      if (!stopped) protocol.dataReceived(chunk);
+      if (!stopped && !ex.aborted) protocol.dataReceived(chunk);
       return held?.promise;
     };
     ex.stream(
@@ -259,10 +285,14 @@ export class Response {
           ? deliver(chunk)
           : held.promise.then(() => deliver(chunk)),
     ).then(
-      () => lose(protocol, new ResponseDone(url)),
+      () => {
+        ex.finish();
+        lose(protocol, new ResponseDone(url));
+      },
       (e) => {
+        const reason = ex.reason ?? e;
         ex.abort();
-        lose(protocol, e);
+        lose(protocol, reason);
       },
     );
   }
@@ -350,5 +380,6 @@ export function readBody(response: Response): Deferred<Uint8Array> {
     );
   }
   const [ex, res] = source;
-  return deferredOf(ex, ex.bytes(res));
+  if (ex.reason !== undefined) return fail(ex.reason); // timed out already
+  return deferredOf(ex, ex.bytes(res), true);
 }

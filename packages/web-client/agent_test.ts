@@ -150,10 +150,21 @@ describe("Agent.request", () => {
     await server.closed("/hang?a=1");
   });
 
-  it("stops its timer once the head has arrived", async () => {
+  it("keeps its timer past the head, and stops it once the body is read", async () => {
     const clock = new Clock();
     const response = await new Agent(clock, { timeout: 2 }).request(
       "GET",
+      server.url("/text"),
+    );
+    assert.equal(clock.getDelayedCalls().length, 1);
+    await readBody(response);
+    assert.equal(clock.getDelayedCalls().length, 0);
+  });
+
+  it("stops its timer with the head when there is no body", async () => {
+    const clock = new Clock();
+    const response = await new Agent(clock, { timeout: 2 }).request(
+      "HEAD",
       server.url("/text"),
     );
     assert.equal(clock.getDelayedCalls().length, 0);
@@ -327,5 +338,90 @@ describe("Response.deliverBody", () => {
     const reason = await r.ended;
     assert.match(reason.getErrorMessage(), /twice/);
     assert.equal(r.chunks.length, 0);
+  });
+});
+
+// Issue 10 item 9: an Agent's timeout bounds the whole exchange, body
+// included, whichever way the body is read; no stall escapes it.
+describe("Agent timeout", () => {
+  it("fails readBody with TimeoutError when the body stalls", async () => {
+    const clock = new Clock();
+    const response = await new Agent(clock, { timeout: 1 }).request(
+      "GET",
+      server.url("/slow-body?t=1"),
+    );
+    const d = readBody(response);
+    clock.advance(1);
+    const e = await errorOf(d, TimeoutError);
+    assert.equal(e.timeout, 1);
+    await server.closed("/slow-body?t=1");
+    assert.equal(clock.getDelayedCalls().length, 0);
+  });
+
+  it("counts from the request, not from readBody", async () => {
+    const clock = new Clock();
+    const response = await new Agent(clock, { timeout: 2 }).request(
+      "GET",
+      server.url("/slow-body?t=2"),
+    );
+    clock.advance(1.5);
+    const d = readBody(response);
+    clock.advance(0.5);
+    await errorOf(d, TimeoutError);
+    await server.closed("/slow-body?t=2");
+  });
+
+  it("fails readBody at once when the time ran out before it was called", async () => {
+    const clock = new Clock();
+    const response = await new Agent(clock, { timeout: 1 }).request(
+      "GET",
+      server.url("/slow-body?t=3"),
+    );
+    clock.advance(1);
+    await server.closed("/slow-body?t=3"); // an unread body is let go
+    await errorOf(readBody(response), TimeoutError);
+  });
+
+  it("ends deliverBody with TimeoutError, even while paused", async () => {
+    const clock = new Clock();
+    const response = await new Agent(clock, { timeout: 1 }).request(
+      "GET",
+      server.url("/slow-body?t=4"),
+    );
+    const r = new Recorder((rec) => rec.producer!.pauseProducing());
+    response.deliverBody(r);
+    await new Promise<void>((resolve) => {
+      const wait = (): void => {
+        if (r.chunks.length > 0) resolve();
+        else setTimeout(wait, 5);
+      };
+      wait();
+    });
+    clock.advance(1);
+    const reason = await r.ended;
+    assert.ok(reason.check(TimeoutError), reason.getTraceback());
+    await server.closed("/slow-body?t=4");
+  });
+
+  it("bounds a real stalled body with a short real timeout", async () => {
+    const response = await new Agent(undefined, { timeout: 0.2 }).request(
+      "GET",
+      server.url("/slow-body?t=5"),
+    );
+    await errorOf(readBody(response), TimeoutError);
+    await server.closed("/slow-body?t=5");
+  });
+
+  it("rejects a bad timeout at construction, as Twisted's Agent does", () => {
+    for (const timeout of ["5", [5], true, {}]) {
+      assert.throws(
+        () => new Agent(undefined, { timeout } as never),
+        TypeError,
+      );
+    }
+    for (const timeout of [NaN, -1, Infinity]) {
+      assert.throws(() => new Agent(undefined, { timeout }), RangeError);
+    }
+    assert.throws(() => new Agent({ timeout: 1 } as never), TypeError);
   });
 });

@@ -11,6 +11,38 @@ import type { PageOptions } from "./options.ts";
 import { builtin } from "./_node.ts";
 
 type Fs = typeof import("node:fs/promises");
+type Path = typeof import("node:path");
+
+// Symlinks followed before giving up, as the kernel's ELOOP limit.
+const MAX_LINKS = 40;
+
+/**
+ * The file a path names once symlinks are followed: the path itself when it
+ * is not a link or does not exist, the end of the chain otherwise (which may
+ * not exist yet: curl -o creates it).
+ */
+async function linkTarget(
+  fs: Fs,
+  dirname: Path["dirname"],
+  resolve: Path["resolve"],
+  file: string,
+): Promise<string> {
+  let path = file;
+  for (let i = 0; i < MAX_LINKS; i++) {
+    let link: string;
+    try {
+      if (!(await fs.lstat(path)).isSymbolicLink()) return path;
+      link = await fs.readlink(path);
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") return path;
+      throw e;
+    }
+    path = resolve(dirname(path), link);
+  }
+  throw new Error(
+    `Cannot download to ${file}: more than ${MAX_LINKS} symbolic links`,
+  );
+}
 
 /**
  * Fetches `url` and writes its body to the file `file`, chunk by chunk as
@@ -72,16 +104,26 @@ export function downloadPage(
           "Cannot download to a file: files are not available in this runtime",
         );
       }
-      return pageSpec(url, opts);
+      return pageSpec(url, opts, "downloadPage");
     },
-    opts?.reactor,
     async (ex) => {
       const res = await ex.page();
-      const part = `${file}.${Math.random().toString(36).slice(2, 10)}.part`;
-      const { open, rename, rm } = builtin<Fs>("node:fs/promises")!;
-      const handle = await open(part, "wx");
+      const fs = builtin<Fs>("node:fs/promises")!;
+      const { dirname, resolve } = builtin<Path>("node:path")!;
+      // As curl -o: through a symlink (or a chain of them) to its target,
+      // keeping an existing file's mode; the part file sits beside the
+      // target so that the rename stays within one file system.
+      const dest = await linkTarget(fs, dirname, resolve, file);
+      const mode = await fs.stat(dest).then(
+        (st) => st.isFile() ? st.mode & 0o7777 : undefined,
+        () => undefined,
+      );
+      const part = `${dest}.${Math.random().toString(36).slice(2, 10)}.part`;
+      const handle = await fs.open(part, "wx", mode ?? 0o666);
       let closed = false;
       try {
+        // open's mode is cut by the umask: set the old one exactly.
+        if (mode !== undefined) await handle.chmod(mode);
         await ex.stream(res, async (chunk) => {
           for (let at = 0; at < chunk.byteLength;) {
             at += (await handle.write(chunk, at)).bytesWritten;
@@ -90,11 +132,13 @@ export function downloadPage(
         closed = true;
         await handle.close();
         // Cancelled while closing: the caller has been told it failed.
-        if (ex.aborted) throw new CancelledError("Request was cancelled");
-        await rename(part, file);
+        if (ex.aborted) {
+          throw ex.reason ?? new CancelledError("Request was cancelled");
+        }
+        await fs.rename(part, dest);
       } catch (e) {
         if (!closed) await handle.close().catch(() => {});
-        await rm(part, { force: true }).catch(() => {});
+        await fs.rm(part, { force: true }).catch(() => {});
         throw e;
       }
     },

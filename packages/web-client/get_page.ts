@@ -7,12 +7,18 @@
 import type { Deferred } from "@twixt/defer";
 import { charsetDecoder } from "./_charset.ts";
 import { makeSpec, request, type Spec } from "./_request.ts";
+import { optionsBag } from "./_options.ts";
 import { againstPage } from "./_node.ts";
 import type { PageOptions } from "./options.ts";
 
 /** Checks a page request's arguments (throws on bad input). */
-export function pageSpec(url: string, opts: PageOptions | null): Spec {
-  const o = opts ?? {}; // null from JavaScript callers means no options too
+export function pageSpec(
+  url: string,
+  opts: PageOptions | null | undefined,
+  what = "getPage",
+): Spec {
+  // null from JavaScript callers means no options too.
+  const o = optionsBag<PageOptions>(opts, what);
   return makeSpec(againstPage(url), o.method, o.headers, o.body, o, true);
 }
 
@@ -51,7 +57,6 @@ export function pageSpec(url: string, opts: PageOptions | null): Spec {
 export function getPage(url: string, opts: PageOptions = {}): Deferred<string> {
   return request(
     () => pageSpec(url, opts),
-    opts?.reactor,
     (ex) =>
       ex.page().then((res) =>
         ex.text(res, charsetDecoder(res.headers.get("content-type")))
@@ -88,8 +93,7 @@ export function getPageBytes(
   opts: PageOptions = {},
 ): Deferred<Uint8Array> {
   return request(
-    () => pageSpec(url, opts),
-    opts?.reactor,
+    () => pageSpec(url, opts, "getPageBytes"),
     (ex) => ex.page().then((res) => ex.bytes(res)),
   );
 }
