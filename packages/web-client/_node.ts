@@ -22,13 +22,14 @@ export function builtin<T>(id: string): T | undefined {
  * or Deno run with `--location`), so that `getPage("/data.json")` works
  * there. Elsewhere, or when `url` is absolute, not a string, or holds a
  * control character or space, `url` as given, for the URL check to judge.
- * `base` is for tests.
  */
-export function againstPage(
-  url: string,
-  base: string | undefined = (globalThis as { location?: { href?: string } })
-    .location?.href,
-): string {
+export function againstPage(url: string): string {
+  const page = globalThis as { location?: { href?: string } };
+  return againstBase(url, page.location?.href);
+}
+
+/** {@linkcode againstPage} with the base given: `url` resolved against it. */
+export function againstBase(url: string, base: string | undefined): string {
   if (base === undefined || typeof url !== "string") return url;
   // deno-lint-ignore no-control-regex
   if (/[\x00-\x20\x7f]/.test(url)) return url;
