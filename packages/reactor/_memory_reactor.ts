@@ -293,7 +293,9 @@ export class MemoryReactor implements IReactorTime, IReactorCore {
     factory: Factory<P>,
     opts: ListenTCPOptions = {},
   ): Deferred<IListeningPort> {
-    const iface = opts.interface ?? "0.0.0.0";
+    const bad = notAFactory("listen", factory);
+    if (bad !== undefined) return failed(bad);
+    const iface = opts.interface || "0.0.0.0";
     this.tcpServers.push([
       port,
       factory as Factory<Protocol>,
@@ -336,19 +338,19 @@ export class MemoryReactor implements IReactorTime, IReactorCore {
     factory: ClientFactory<P>,
     opts: ConnectTCPOptions = {},
   ): Deferred<P> {
+    const bad = notAFactory(`connect to ${host}:${port}`, factory);
+    if (bad !== undefined) return failed(bad);
     const timeout = opts.timeout ?? 30;
     if (
       typeof timeout !== "number" || !(timeout >= 0) || timeout === Infinity
     ) {
-      const d = new Deferred<P>();
-      d.errback(
+      return failed(
         new RangeError(
           `Cannot connect to ${host}:${port} with a timeout of ${
             String(timeout)
           } seconds; it must be a finite number of seconds, 0 or more`,
         ),
       );
-      return d;
     }
     this.tcpClients.push([
       host,
@@ -381,6 +383,26 @@ export class MemoryReactor implements IReactorTime, IReactorCore {
     this.#stopped = undefined;
     stopped?.();
   }
+}
+
+// As the real listenTCP and connectTCP: bad input fails the Deferred
+// instead of throwing.
+function notAFactory(action: string, factory: unknown): TypeError | undefined {
+  const f = factory as Partial<Factory<Protocol>> | null | undefined;
+  if (
+    typeof f?.buildProtocol === "function" && typeof f.doStart === "function"
+  ) return undefined;
+  return new TypeError(
+    `Cannot ${action}: the factory must be a Factory (with buildProtocol, doStart and doStop), not ${
+      String(factory)
+    }`,
+  );
+}
+
+function failed<T>(error: Error): Deferred<T> {
+  const d = new Deferred<T>();
+  d.errback(error);
+  return d;
 }
 
 /**

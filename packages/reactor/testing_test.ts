@@ -536,6 +536,19 @@ describe("MemoryReactor", () => {
     assert.equal(reactor.tcpClients.length, 0);
   });
 
+  it("fails listenTCP and connectTCP with TypeError for a factory that is not one, recording nothing", async () => {
+    const reactor = new MemoryReactor();
+    await assert.rejects(
+      reactor.listenTCP(80, {} as never).asPromise(),
+      /Cannot listen: the factory must be a Factory/,
+    );
+    await assert.rejects(
+      reactor.connectTCP("h", 1, null as never).asPromise(),
+      TypeError,
+    );
+    assert.equal(reactor.tcpServers.length + reactor.tcpClients.length, 0);
+  });
+
   it("MemoryReactorClock times a connect out as its clock advances", async () => {
     const reactor = new MemoryReactorClock();
     const d = reactor.connectTCP("h", 1, ClientFactory.forProtocol(Protocol), {
