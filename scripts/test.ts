@@ -446,7 +446,7 @@ for (const t of tallies) {
   const cell = (n: number, w: string): string =>
     `${String(n).padStart(5)} ${w}`;
   console.log(
-    `${t.runtime.padEnd(5)}${cell(t.passed, "pass")}${cell(t.failed, "fail")}${
+    `${t.runtime.padEnd(7)}${cell(t.passed, "pass")}${cell(t.failed, "fail")}${
       cell(t.skipped, "skip")
     }  ${t.seconds.toFixed(1).padStart(6)} s`,
   );
