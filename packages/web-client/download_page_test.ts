@@ -1,7 +1,19 @@
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CancelledError, TimeoutError } from "@twixt/defer";
@@ -172,6 +184,106 @@ describe("downloadPage", () => {
 
 // After a cancel or timeout the Deferred fails at once and the partial file
 // is removed a moment later: wait for that, a turn of the loop at a time.
+// Issue 10 item 5: downloading over a file writes to it as curl -o does
+// (mode kept, through symlinks), with the temp-then-rename safety kept.
+describe("downloadPage over an existing file", () => {
+  it("keeps the file's mode (0640 stays 0640)", async () => {
+    const file = join(dir, "private.txt");
+    await writeFile(file, "old");
+    await chmod(file, 0o640);
+    await downloadPage(server.url("/text"), file);
+    assert.equal(await readFile(file, "utf8"), "hello");
+    assert.equal((await stat(file)).mode & 0o777, 0o640);
+  });
+
+  it("keeps an unusual mode exactly, whatever the umask", async () => {
+    const file = join(dir, "open.txt");
+    await writeFile(file, "old");
+    await chmod(file, 0o606);
+    await downloadPage(server.url("/text"), file);
+    assert.equal((await stat(file)).mode & 0o777, 0o606);
+  });
+
+  it("writes through a symlink to its target and keeps the link", async () => {
+    const real = join(dir, "real.txt");
+    const link = join(dir, "link.txt");
+    await writeFile(real, "old");
+    await chmod(real, 0o600);
+    await symlink("real.txt", link);
+    await downloadPage(server.url("/text"), link);
+    assert.ok((await lstat(link)).isSymbolicLink());
+    assert.equal(await readlink(link), "real.txt");
+    assert.equal(await readFile(real, "utf8"), "hello");
+    assert.equal((await stat(real)).mode & 0o777, 0o600);
+    assert.deepEqual((await readdir(dir)).sort(), ["link.txt", "real.txt"]);
+  });
+
+  it("writes through a chain of symlinks across folders to the end", async () => {
+    const sub = join(dir, "sub");
+    await mkdir(sub);
+    const real = join(sub, "real.txt");
+    await writeFile(real, "old");
+    await symlink(join("sub", "real.txt"), join(dir, "b"));
+    await symlink("b", join(dir, "a"));
+    await downloadPage(server.url("/text"), join(dir, "a"));
+    assert.ok((await lstat(join(dir, "a"))).isSymbolicLink());
+    assert.ok((await lstat(join(dir, "b"))).isSymbolicLink());
+    assert.equal(await readFile(real, "utf8"), "hello");
+    // The part file went beside the target, and is gone.
+    assert.deepEqual(await readdir(sub), ["real.txt"]);
+  });
+
+  it("creates the target of a dangling symlink, as curl -o does", async () => {
+    const link = join(dir, "dangling");
+    await symlink("made.txt", link);
+    await downloadPage(server.url("/text"), link);
+    assert.ok((await lstat(link)).isSymbolicLink());
+    assert.equal(await readFile(join(dir, "made.txt"), "utf8"), "hello");
+  });
+
+  it("keeps the target's old content, and the link, when the download fails", async () => {
+    const sub = join(dir, "sub");
+    await mkdir(sub);
+    const real = join(sub, "real.txt");
+    await writeFile(real, "old");
+    await symlink(real, join(dir, "link"));
+    await errorOf(
+      downloadPage(server.url("/truncated"), join(dir, "link")),
+      ResponseFailed,
+    );
+    assert.equal(await readFile(real, "utf8"), "old");
+    assert.ok((await lstat(join(dir, "link"))).isSymbolicLink());
+    await until(async () => (await readdir(sub)).length === 1);
+  });
+
+  it("removes the part file beside the target when cancelled", async () => {
+    const sub = join(dir, "sub");
+    await mkdir(sub);
+    await writeFile(join(sub, "real.txt"), "old");
+    await symlink(join(sub, "real.txt"), join(dir, "link"));
+    const d = downloadPage(server.url("/slow-body?d=9"), join(dir, "link"));
+    await until(
+      async () => (await partial(sub)) === "partial",
+      "no bytes written beside the target",
+    );
+    d.cancel();
+    await errorOf(d, CancelledError);
+    await until(async () => (await readdir(sub)).length === 1);
+    assert.equal(await readFile(join(sub, "real.txt"), "utf8"), "old");
+  });
+
+  it("fails on a symlink loop without writing anything", async () => {
+    await symlink("y", join(dir, "x"));
+    await symlink("x", join(dir, "y"));
+    const e = await errorOf(
+      downloadPage(server.url("/text"), join(dir, "x")),
+      Error,
+    );
+    assert.match(e.message, /symbolic links/);
+    assert.deepEqual((await readdir(dir)).sort(), ["x", "y"]);
+  });
+});
+
 async function until(
   done: () => Promise<boolean>,
   failure = "the partial file was not removed",
