@@ -34,13 +34,18 @@ export function _creationOf(item: object): string | undefined {
 const INTERNAL =
   /[/\\](reactor|defer)[/\\](npm[/\\])?(_leaks|_memory_reactor|_iosim|_clean_reactor|tcp|endpoints|reactor|delayed_call|deferred|clock)\.[jt]s\b/;
 
+// Frames of the runtime and the test runner (node:test, Deno's ext:).
+const RUNTIME = /[( ](node|ext):|\bnative\b/;
+
 /** @internal The caller's stack, without Twixt's own frames. */
 export function _captureStack(): string {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 40;
   const stack = new Error().stack ?? "";
   Error.stackTraceLimit = limit;
-  const frames = stack.split("\n").slice(1).filter((l) => !INTERNAL.test(l));
+  const frames = stack.split("\n").slice(1).filter((l) =>
+    !INTERNAL.test(l) && !RUNTIME.test(l)
+  );
   return frames.slice(0, 8).join("\n");
 }
 
