@@ -33,6 +33,7 @@ const BUDGETS: Record<string, number> = {
   "@twixt/defer/testing": 6 * 1024,
   "@twixt/reactor": 16 * 1024,
   "@twixt/reactor/task": 16 * 1024,
+  "@twixt/reactor/testing": 19 * 1024,
   "@twixt/web-client": 19 * 1024,
 };
 
