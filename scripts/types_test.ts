@@ -38,6 +38,7 @@ import {
   TCPTransport,
 } from "@twixt/reactor";
 import { Clock, deferLater, LoopingCall, react } from "@twixt/reactor/task";
+import { MemoryReactor } from "@twixt/reactor/testing";
 import { Agent, downloadPage, getPage, getPageBytes, HTTPError, readBody } from "@twixt/web-client";
 
 const d: Deferred<number> = succeed(1);
@@ -55,6 +56,8 @@ class Lines extends LineReceiver {
   }
 }
 const port = listenTCP(reactor, 0, Factory.forProtocol(Lines));
+const memory = new MemoryReactor();
+const memoryPort = memory.listenTCP(0, Factory.forProtocol(Lines));
 const endpoint = new TCP4ClientEndpoint(reactor, "127.0.0.1", 80);
 const connected: Deferred<Protocol> = endpoint.connect(Factory.forProtocol(Protocol));
 const transportType: typeof TCPTransport = TCPTransport;
@@ -65,7 +68,7 @@ const agent = new Agent(reactor);
 const body: Deferred<Uint8Array> = agent.request("GET", "http://127.0.0.1/")
   .addCallback((response) => readBody(response));
 const errors: Array<typeof HTTPError | typeof ConnectError> = [HTTPError, ConnectError];
-export { body, bytes, code, connected, errors, later, list, n, port, saved, text, transportType };
+export { body, bytes, code, connected, errors, later, list, memoryPort, n, port, saved, text, transportType };
 `;
 
 let tmp = "";
