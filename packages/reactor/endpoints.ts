@@ -17,12 +17,13 @@ import {
   type ListenTCPOptions,
 } from "./tcp.ts";
 import { _builtin } from "./_node.ts";
-
-// node:net's isIPv6, loaded where it is used. Without node:net (a browser)
-// every host goes straight to connectTCP, which fails there with the reason.
-function isIPv6(host: string): boolean {
-  return _builtin<typeof import("node:net")>("node:net")?.isIPv6(host) ?? true;
-}
+import {
+  _checkConnect,
+  _checkListen,
+  _checkOptions,
+  _isIPv6 as isIPv6,
+  _show,
+} from "./_tcp_options.ts";
 
 /**
  * Something that can listen with a factory: a server endpoint.
@@ -142,6 +143,7 @@ class TCPServerEndpoint {
   #reactor: TCPReactor;
   #port: number;
   #opts: ListenTCPOptions;
+  #anyInterface: string;
 
   constructor(
     reactor: TCPReactor,
@@ -151,15 +153,28 @@ class TCPServerEndpoint {
   ) {
     this.#reactor = reactor;
     this.#port = port;
-    this.#opts = { ...opts, interface: opts.interface ?? anyInterface };
+    // Checked by listen, which fails its Deferred: the constructor must not
+    // be the one place where bad options throw.
+    this.#opts = opts;
+    this.#anyInterface = anyInterface;
   }
 
   listen(factory: Factory<Protocol>): Deferred<IListeningPort> {
+    const raw: unknown = this.#opts;
+    const error = _checkOptions(`listen on port ${_show(this.#port)}`, raw);
+    if (error !== undefined) return failed(error);
+    const opts = {
+      ...this.#opts,
+      interface: this.#opts?.interface || this.#anyInterface,
+    };
+    // Checked here too, for a reactor with TCP of its own.
+    const bad = _checkListen(this.#port, factory, opts);
+    if (bad !== undefined) return failed(bad);
     const r = this.#reactor as TCPReactor & TCPMethods;
     if (typeof r.listenTCP === "function") {
-      return r.listenTCP(this.#port, factory, this.#opts);
+      return r.listenTCP(this.#port, factory, opts);
     }
-    return listenTCP(this.#reactor, this.#port, factory, this.#opts);
+    return listenTCP(this.#reactor, this.#port, factory, opts);
   }
 }
 
@@ -257,15 +272,7 @@ export class TCP6ClientEndpoint implements IStreamClientEndpoint {
     port: number,
     opts: TCP6ClientEndpointOptions = {},
   ) {
-    const { resolve, ...connectOpts } = opts;
-    this.#endpoint = new TCPClientEndpoint(
-      reactor,
-      host,
-      port,
-      connectOpts,
-      6,
-      resolve ?? lookupIPv6,
-    );
+    this.#endpoint = new TCPClientEndpoint(reactor, host, port, opts, 6);
   }
 
   /**
@@ -286,27 +293,46 @@ class TCPClientEndpoint {
   #reactor: TCPReactor;
   #host: string;
   #port: number;
-  #opts: ConnectTCPOptions;
+  #opts: TCP6ClientEndpointOptions;
   #family: 4 | 6;
-  #resolve: ((host: string) => PromiseLike<string> | string) | undefined;
 
   constructor(
     reactor: TCPReactor,
     host: string,
     port: number,
-    opts: ConnectTCPOptions,
+    opts: TCP6ClientEndpointOptions,
     family: 4 | 6,
-    resolve?: (host: string) => PromiseLike<string> | string,
   ) {
     this.#reactor = reactor;
     this.#host = host;
     this.#port = port;
+    // Checked by connect, which fails its Deferred rather than throw.
     this.#opts = opts;
     this.#family = family;
-    this.#resolve = resolve;
   }
 
   connect<P extends Protocol>(factory: Factory<P>): Deferred<P> {
+    const raw: unknown = this.#opts;
+    const action = `connect to ${_show(this.#host)} port ${_show(this.#port)}`;
+    const error = _checkOptions(action, raw);
+    if (error !== undefined) return failed(error);
+    const { resolve, ...connectOpts } = this.#opts ?? {};
+    // The factory is wrapped below; the one given must be able to build.
+    const bad = _checkConnect(this.#host, this.#port, factory, connectOpts) ??
+      (resolve === undefined || typeof resolve === "function"
+        ? undefined
+        : new TypeError(
+          `Cannot ${action}: resolve must be a function, not ${_show(resolve)}`,
+        ));
+    if (bad !== undefined) return failed(bad);
+    return this.#connect(factory, connectOpts, resolve ?? lookupIPv6);
+  }
+
+  #connect<P extends Protocol>(
+    factory: Factory<P>,
+    opts: ConnectTCPOptions,
+    resolve: (host: string) => PromiseLike<string> | string,
+  ): Deferred<P> {
     const r = this.#reactor as TCPReactor & TCPMethods;
     const connect = (host: string): Deferred<P> =>
       typeof r.connectTCP === "function"
@@ -314,17 +340,17 @@ class TCPClientEndpoint {
           host,
           this.#port,
           new WrappingFactory(factory),
-          this.#opts,
+          opts,
         )
         : connectTCP(
           r,
           host,
           this.#port,
           new WrappingFactory(factory),
-          this.#opts,
+          opts,
         );
-    const resolve = this.#resolve;
-    if (resolve === undefined || isIPv6(this.#host)) return connect(this.#host);
+    // As in Twisted, the IPv4 endpoint leaves host names to connectTCP.
+    if (this.#family === 4 || isIPv6(this.#host)) return connect(this.#host);
     return resolveIPv6(this.#host, resolve).addCallback(connect);
   }
 }
@@ -430,7 +456,36 @@ export function connectProtocol<P extends Protocol>(
   endpoint: IStreamClientEndpoint,
   protocol: P,
 ): Deferred<P> {
-  return endpoint.connect(new SingleProtocolFactory(protocol));
+  const what = "Cannot connect a protocol";
+  if (typeof endpoint?.connect !== "function") {
+    return failed(
+      new TypeError(
+        `${what}: the endpoint must have a connect method, not ${
+          _show(endpoint)
+        }`,
+      ),
+    );
+  }
+  if (typeof protocol?.makeConnection !== "function") {
+    return failed(
+      new TypeError(
+        `${what}: the protocol must be a Protocol, not ${_show(protocol)}`,
+      ),
+    );
+  }
+  try {
+    return endpoint.connect(new SingleProtocolFactory(protocol));
+  } catch (e) {
+    // An endpoint of the user's that throws still gives a failed Deferred.
+    return failed(e);
+  }
+}
+
+// A Deferred that has already failed with `error`.
+function failed<T>(error: unknown): Deferred<T> {
+  const d = new Deferred<T>();
+  d.errback(error);
+  return d;
 }
 
 class SingleProtocolFactory<P extends Protocol> extends ClientFactory<P> {

