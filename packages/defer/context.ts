@@ -58,14 +58,21 @@ type SnapshotClass = new () => ContextSnapshot;
 // null where the runtime has no async context.
 let Snapshot: SnapshotClass | null | undefined;
 
-function load(): SnapshotClass | null {
-  const tc39 = (globalThis as {
+/**
+ * @internal The class of snapshots the runtime `globals` offer: TC39's
+ * `AsyncContext.Snapshot` first, else one over `AsyncResource`; `null`
+ * where there is neither.
+ */
+export function _snapshotClass(
+  globals: object = globalThis,
+): SnapshotClass | null {
+  const tc39 = (globals as {
     AsyncContext?: { Snapshot?: SnapshotClass };
   }).AsyncContext?.Snapshot;
   if (typeof tc39 === "function") return tc39;
   let hooks: { AsyncResource?: AsyncResourceClass } | undefined;
   try {
-    hooks = (globalThis as {
+    hooks = (globals as {
       process?: { getBuiltinModule?: (id: string) => unknown };
     }).process?.getBuiltinModule?.("node:async_hooks") as typeof hooks;
   } catch {
@@ -111,7 +118,7 @@ function load(): SnapshotClass | null {
  * ```
  */
 export function captureContext(): ContextSnapshot | undefined {
-  if (Snapshot === undefined) Snapshot = load();
+  if (Snapshot === undefined) Snapshot = _snapshotClass();
   return Snapshot === null ? undefined : new Snapshot();
 }
 

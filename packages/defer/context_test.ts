@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
+import { _snapshotClass } from "./context.ts";
 import {
   bindContext,
   captureContext,
@@ -43,6 +44,41 @@ describe("captureContext", () => {
       () => bindContext((n: number) => `${als.getStore()}${n}`),
     );
     assert.equal(als.run("B", () => f(1)), "A1");
+  });
+});
+
+describe("the source of snapshots", () => {
+  it("prefers TC39 AsyncContext.Snapshot where the runtime has it", () => {
+    class Snapshot {
+      run<R>(fn: (...args: unknown[]) => R, ...args: unknown[]): R {
+        return fn(...args);
+      }
+    }
+    assert.equal(_snapshotClass({ AsyncContext: { Snapshot } }), Snapshot);
+  });
+
+  it("has none where there is neither AsyncContext nor node:async_hooks (a browser)", () => {
+    assert.equal(_snapshotClass({}), null);
+    assert.equal(
+      _snapshotClass({ process: { getBuiltinModule: () => undefined } }),
+      null,
+    );
+    assert.equal(
+      _snapshotClass({
+        process: {
+          getBuiltinModule: () => {
+            throw new Error("No such module");
+          },
+        },
+      }),
+      null,
+    );
+  });
+
+  it("uses AsyncResource from node:async_hooks otherwise", () => {
+    const Snapshot = _snapshotClass()!;
+    const snapshot = als.run("A", () => new Snapshot());
+    assert.equal(snapshot.run(() => als.getStore()), "A");
   });
 });
 
