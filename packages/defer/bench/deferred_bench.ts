@@ -1,62 +1,44 @@
 /**
- * Deferred against native Promises, in one run:
- * `npx deno bench -A packages/defer/bench/`. Prints the memory table first.
- * The Promise case of each group is the baseline.
+ * Deferred against native Promises under `deno bench` (part of
+ * `npm run bench`), with the cases of `_cases.ts`, where each pair does
+ * the same work with the same number of `await`s. The Promise case of each
+ * group is the baseline. `deno bench` runs each case alone and averages
+ * every iteration; the interleaved medians of `compare/deferred.ts` (run
+ * on Deno, Bun and Node by `run.ts`) are the figures the README quotes.
  *
  * @module
  */
 import * as cases from "./_cases.ts";
 
-// Results go here so that no case can be optimised away.
-let sink = 0;
 addEventListener("unload", () => {
-  if (Number.isNaN(sink)) console.log(sink);
+  if (Number.isNaN(cases.sink.value)) console.log(cases.sink.value);
 });
 
-console.log("Heap bytes per pending item (100,000 kept alive):");
-for (const kind of ["deferred", "promise", "promise+resolve"] as const) {
-  console.log(`  ${kind.padEnd(16)} ${cases.bytesPerPending(kind).toFixed(1)}`);
-}
-
-const groups: [string, string, () => number, string, () => Promise<number>][] =
+const groups: [string, () => Promise<void>, () => Promise<void>][] = [
+  ["mixed workload (one unit)", cases.mixedDeferred, cases.mixedPromise],
   [
-    [
-      "ten callbacks",
-      "Deferred: create, 10 callbacks, fire",
-      cases.deferredTen,
-      "Promise: create, 10 thens, resolve, await",
-      cases.promiseTen,
-    ],
-    [
-      "nesting",
-      "Deferred: 100,000 nested, fired outermost first",
-      () => cases.deferredNest(),
-      "Promise: 100,000 nested (each resolved with the next)",
-      () => cases.promiseNest(),
-    ],
-    [
-      "gather",
-      "gatherResults over 100,000 Deferreds",
-      () => cases.gatherDeferreds(),
-      "Promise.all over 100,000 Promises",
-      () => cases.promiseAll(),
-    ],
-  ];
+    `create, 10 callbacks, fire (${cases.BATCH} chains)`,
+    cases.deferredTenBatch,
+    cases.promiseTenBatch,
+  ],
+  [
+    `a callback throws, an errback recovers (${cases.BATCH} chains)`,
+    cases.deferredFailBatch,
+    cases.promiseFailBatch,
+  ],
+  [
+    "100,000-deep nesting",
+    () => cases.deferredNest(100_000),
+    () => cases.promiseNest(100_000),
+  ],
+  [
+    "gather 100,000",
+    () => cases.deferredGather(100_000),
+    () => cases.promiseGather(100_000),
+  ],
+];
 
-for (const [group, dName, deferred, pName, promise] of groups) {
-  Deno.bench({
-    name: dName,
-    group,
-    fn: () => {
-      sink += deferred();
-    },
-  });
-  Deno.bench({
-    name: pName,
-    group,
-    baseline: true,
-    fn: async () => {
-      sink += await promise();
-    },
-  });
+for (const [group, deferred, promise] of groups) {
+  Deno.bench({ name: `Deferred: ${group}`, group, fn: deferred });
+  Deno.bench({ name: `Promise: ${group}`, group, baseline: true, fn: promise });
 }
