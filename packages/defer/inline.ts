@@ -118,29 +118,65 @@ function cancellable<T>(status: Status<T>): Deferred<T> {
   return d;
 }
 
+// What a run of the generator's steps ended in: waiting on a Deferred, or
+// the generator's end, returned or thrown.
+const WAITING = Symbol("waiting");
+class Threw {
+  constructor(readonly error: unknown) {}
+}
+
+// Runs the generator from `first` for as long as its results are at hand,
+// in its own context; then fires the outer Deferred outside that context,
+// as Twisted runs only the generator's steps in it.
 function drive<T>(
   first: unknown,
   // deno-lint-ignore no-explicit-any
   it: Generator<unknown, T, any>,
   status: Status<T>,
 ): void {
+  const context = status.context;
+  const end = context === undefined
+    ? steps(first, it, status)
+    : context.run(stepsInContext<T>, first, it, status);
+  if (end === WAITING) return;
+  status.waitingOn = undefined;
+  if (end instanceof Threw) status.deferred.errback(end.error);
+  else finish(end.value, status);
+}
+
+// One run of steps inside the generator's context; the context is captured
+// again at the end, so that what the steps set with enterWith lasts (where
+// running a snapshot does not keep such changes in it).
+function stepsInContext<T>(
+  first: unknown,
+  // deno-lint-ignore no-explicit-any
+  it: Generator<unknown, T, any>,
+  status: Status<T>,
+): typeof WAITING | Threw | IteratorReturnResult<T> {
+  try {
+    return steps(first, it, status);
+  } finally {
+    status.context = captureContext();
+  }
+}
+
+function steps<T>(
+  first: unknown,
+  // deno-lint-ignore no-explicit-any
+  it: Generator<unknown, T, any>,
+  status: Status<T>,
+): typeof WAITING | Threw | IteratorReturnResult<T> {
   let result = first;
   for (;;) {
     let step: IteratorResult<unknown, T>;
     try {
-      step = status.context === undefined
-        ? resume(it, result)
-        : status.context.run(resumeInContext<T>, it, result, status);
+      step = result instanceof Failure
+        ? it.throw(result.value)
+        : it.next(result);
     } catch (e) {
-      status.waitingOn = undefined;
-      status.deferred.errback(e);
-      return;
+      return new Threw(e);
     }
-    if (step.done) {
-      status.waitingOn = undefined;
-      finish(step.value, status);
-      return;
-    }
+    if (step.done) return step;
     let yielded = step.value;
     if (!(yielded instanceof Deferred)) {
       if (!isThenable(yielded)) {
@@ -165,33 +201,9 @@ function drive<T>(
     sync = false;
     if (!arrived) {
       status.waitingOn = d;
-      return;
+      return WAITING;
     }
     result = syncResult;
-  }
-}
-
-function resume<T>(
-  // deno-lint-ignore no-explicit-any
-  it: Generator<unknown, T, any>,
-  result: unknown,
-): IteratorResult<unknown, T> {
-  return result instanceof Failure ? it.throw(result.value) : it.next(result);
-}
-
-// One step inside the generator's context; the context is captured again
-// at the end, so that what the step set with enterWith lasts (where
-// running a snapshot does not keep such changes in it).
-function resumeInContext<T>(
-  // deno-lint-ignore no-explicit-any
-  it: Generator<unknown, T, any>,
-  result: unknown,
-  status: Status<T>,
-): IteratorResult<unknown, T> {
-  try {
-    return resume(it, result);
-  } finally {
-    status.context = captureContext();
   }
 }
 
