@@ -119,16 +119,36 @@ function count(leftovers: readonly Leftover[]): string {
  */
 export type CheckableReactor = TCPReactor | MemoryReactor;
 
-// Finds the leftovers of `reactor`, starts cleaning them up, and returns
-// them with a promise that settles once they are closed.
+// What is open on `reactor` now, each with what the check makes of it.
+function openItems(
+  reactor: CheckableReactor,
+): Array<[item: object, leftover: () => _Leftover]> {
+  const items: Array<[object, () => _Leftover]> = [];
+  for (const call of reactor.getDelayedCalls()) {
+    items.push([call, () => callLeftover(call)]);
+  }
+  if (reactor instanceof MemoryReactor) {
+    for (const item of reactor._open) {
+      items.push([item, () => item._leftover()]);
+    }
+  } else {
+    for (const item of _tracked(reactor)) {
+      items.push([item, () => tcpLeftover(item)]);
+    }
+  }
+  return items;
+}
+
+// Finds the leftovers of `reactor` (but those in `ignored`), starts
+// cleaning them up, and returns them with a promise that settles once they
+// are closed.
 function sweep(
   reactor: CheckableReactor,
+  ignored?: WeakSet<object>,
 ): { leftovers: Leftover[]; closed: Promise<void> } {
-  const found: _Leftover[] = [];
-  for (const call of reactor.getDelayedCalls()) found.push(callLeftover(call));
-  if (reactor instanceof MemoryReactor) {
-    for (const item of reactor._open) found.push(item._leftover());
-  } else for (const item of _tracked(reactor)) found.push(tcpLeftover(item));
+  const found = openItems(reactor)
+    .filter(([item]) => !ignored?.has(item))
+    .map(([, leftover]) => leftover());
   // Described before closing: closing changes what they are.
   const leftovers: Leftover[] = found.map((l) => ({
     kind: l.kind,
@@ -254,7 +274,11 @@ const patched = new WeakSet<object>();
  * {@linkcode DirtyReactorError} if anything was left behind. From the
  * moment it is installed, ports, connections and delayed calls remember
  * where they were created (a stack captured at creation, which the error
- * shows); before that nothing is captured, so there is no cost.
+ * shows); before that nothing is captured, so there is no cost. What is
+ * already open when it is installed is left alone, and failures logged
+ * before are taken without complaint: the check judges the tests that
+ * follow it (Bun runs all test files in one process, so other files'
+ * leftovers may be there).
  *
  * On Deno, whose `node:test` ignores a failing `afterEach`, the error is
  * also left as an unhandled rejection, which fails the test run naming the
@@ -290,12 +314,20 @@ export function installCleanReactorCheck(
   const checked = reactors.length > 0 ? reactors : [globalReactor];
   const denoNodeTest = afterEach.name === "afterEach" && onDeno();
   _recordCreations(true);
-  for (const r of checked) noteCalls(r);
+  // What was there before is not this file's doing (Bun runs every test
+  // file in one process): it is left alone, and failures logged before are
+  // taken, so the check judges only what the tests after it leave.
+  const before = new WeakSet<object>();
+  for (const r of checked) {
+    noteCalls(r);
+    for (const [item] of openItems(r)) before.add(item);
+  }
+  flushLoggedErrors();
   afterEach(async () => {
     const leftovers: Leftover[] = [];
     const closing: Promise<void>[] = [];
     for (const r of checked) {
-      const { leftovers: found, closed } = sweep(r);
+      const { leftovers: found, closed } = sweep(r, before);
       leftovers.push(...found);
       closing.push(closed);
     }

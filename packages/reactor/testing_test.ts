@@ -382,6 +382,7 @@ describe("connectedServerAndClient", () => {
       () => new Broken(),
       () => new Recorder(),
     );
+    flushLoggedErrors(); // failures of earlier tests in this process
     client.transport.write("x");
     quietly(() => pump.flush());
     assert.ok(lostWith(server, RangeError));
@@ -635,6 +636,23 @@ describe("checkCleanReactor", () => {
     );
     assert.equal(call.active(), false);
     checkCleanReactor(clock);
+  });
+
+  it("installed, judges only what comes after it: earlier calls and failures are left alone", async () => {
+    const clock = new Clock();
+    const earlier = clock.callLater(5, function earlier() {});
+    quietly(() => logError(new Failure(new RangeError("Before"))));
+    const hooks: Array<() => Promise<void>> = [];
+    installCleanReactorCheck((fn) => hooks.push(fn), clock);
+    await hooks[0]!();
+    clock.callLater(5, function later() {});
+    await assert.rejects(hooks[0]!(), (e: DirtyReactorError) => {
+      assert.equal(e.leftovers.length, 1);
+      assert.match(e.message, /later\(\)/);
+      return true;
+    });
+    assert.equal(earlier.active(), true);
+    earlier.cancel();
   });
 
   it("catches an unflushed logged failure, names it, and flushes it", () => {
