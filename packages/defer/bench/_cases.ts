@@ -93,6 +93,20 @@ export async function promiseTenBatch(): Promise<void> {
   await last;
 }
 
+const TEN = [inc, inc, inc, inc, inc, inc, inc, inc, inc, record];
+
+/**
+ * The floor: the same 10 callbacks called from an array, {@linkcode BATCH}
+ * times, and one `await` (no Deferred, no Promise).
+ */
+export async function arrayTenBatch(): Promise<void> {
+  for (let i = 0; i < BATCH; i++) {
+    let x = 0;
+    for (let j = 0; j < TEN.length; j++) x = TEN[j]!(x);
+  }
+  await null;
+}
+
 /** {@linkcode BATCH} chains, each awaited. */
 export async function deferredTenAwaited(): Promise<void> {
   for (let i = 0; i < BATCH; i++) sink.value += await deferredTen();
@@ -248,6 +262,7 @@ function dRequest(
   i: number,
   session: Session,
   source: Deferred<number>,
+  coroutines: boolean,
 ): Deferred<number> {
   const offset = i & 7;
   switch (i & 3) {
@@ -273,8 +288,12 @@ function dRequest(
         .addCallback(scale, 2)
         .addBoth(same);
     case 2:
-      // A coroutine waiting on the source and on a second step.
-      return dCoroutine(source, session, offset);
+      // A coroutine waiting on the source and on a second step, or the
+      // same steps as a chain.
+      if (coroutines) return dCoroutine(source, session, offset);
+      return source
+        .addCallback((x) => succeed(x + offset))
+        .addCallback(session.onValue);
     default:
       // Callback and errback at one level, with arguments for each.
       return source
@@ -302,16 +321,17 @@ const dCoroutine = inlineCallbacks(
  * `addBoth`, `addCallbacks` with `callbackArgs`, an `inlineCallbacks`
  * coroutine), half gathered with `gatherResults` and half with
  * `DeferredList`, both joined by a third `gatherResults`; then the sources
- * fire in order, and the unit's end is awaited once.
+ * fire in order, and the unit's end is awaited once. With `coroutines`
+ * false, the coroutine's steps are a plain chain instead.
  */
-export async function mixedDeferred(): Promise<void> {
+export async function mixedDeferred(coroutines = true): Promise<void> {
   const session = new Session(dUnits++);
   const sources: Deferred<number>[] = [];
   const chains: Deferred<number>[] = [];
   for (let i = 0; i < REQUESTS; i++) {
     const source = new Deferred<number>();
     sources.push(source);
-    chains.push(dRequest(i, session, source));
+    chains.push(dRequest(i, session, source, coroutines));
   }
   const half = REQUESTS / 2;
   const gathered = gatherResults(chains.slice(0, half)).addCallback(sum);
@@ -333,6 +353,7 @@ function pRequest(
   i: number,
   session: Session,
   source: Promise<number>,
+  coroutines: boolean,
 ): Promise<number> {
   const offset = i & 7;
   switch (i & 3) {
@@ -355,7 +376,10 @@ function pRequest(
         .then((x) => scale(x, 2))
         .then(same, same);
     case 2:
-      return pCoroutine(source, session, offset);
+      if (coroutines) return pCoroutine(source, session, offset);
+      return source
+        .then((x) => Promise.resolve(x + offset))
+        .then(session.onValue);
     default:
       return source
         .then((x) => shift(x, offset, 1), (_e: unknown) => 0)
@@ -383,13 +407,13 @@ async function pCoroutine(
  * fired Deferred, an `async` function for the coroutine, `Promise.all`
  * and `Promise.allSettled`).
  */
-export async function mixedPromise(): Promise<void> {
+export async function mixedPromise(coroutines = true): Promise<void> {
   const session = new Session(pUnits++);
   const resolves: ((v: number) => void)[] = [];
   const chains: Promise<number>[] = [];
   for (let i = 0; i < REQUESTS; i++) {
     const source = new Promise<number>((r) => resolves.push(r));
-    chains.push(pRequest(i, session, source));
+    chains.push(pRequest(i, session, source, coroutines));
   }
   const half = REQUESTS / 2;
   const gathered = Promise.all(chains.slice(0, half)).then(sum);

@@ -54,12 +54,29 @@ const CASES: Case[] = [
     deferred: cases.mixedDeferred,
   },
   {
+    key: "mixedChains",
+    name: "the same, with the coroutines written as chains",
+    per: 1,
+    reps: 1000,
+    promise: () => cases.mixedPromise(false),
+    deferred: () => cases.mixedDeferred(false),
+  },
+  {
     key: "ten",
     name: "create, 10 callbacks, fire (isolated loop), per chain",
     per: cases.BATCH,
     reps: 200,
     promise: cases.promiseTenBatch,
     deferred: cases.deferredTenBatch,
+  },
+  {
+    key: "array",
+    name:
+      "reference: the same 10 callbacks called from an array (Deferred column), per chain",
+    per: cases.BATCH,
+    reps: 200,
+    promise: cases.promiseTenBatch,
+    deferred: cases.arrayTenBatch,
   },
   {
     key: "tenAwait",
