@@ -39,6 +39,7 @@ import {
   StringTransport,
 } from "./testing.ts";
 import * as mod from "./mod.ts";
+import * as testingModule from "./testing.ts";
 
 const decoder = new TextDecoder();
 
@@ -83,6 +84,15 @@ function quietly<T>(fn: () => T): T {
     setFailureLogger(previous);
   }
 }
+
+describe("@twixt/reactor/testing", () => {
+  it("exports no internal helper (a name starting with an underscore)", () => {
+    assert.deepEqual(
+      Object.keys(testingModule).filter((name) => name.startsWith("_")),
+      [],
+    );
+  });
+});
 
 describe("StringTransport", () => {
   it("is the same class from @twixt/reactor and @twixt/reactor/testing", () => {
