@@ -34,6 +34,7 @@ import {
   NoProtocol,
 } from "./tcp_errors.ts";
 import type { IConnector, IListeningPort } from "./tcp_interfaces.ts";
+import { _checkConnect, _checkListen } from "./_tcp_options.ts";
 import {
   type ConnectedOptions,
   type ConnectedPair,
@@ -285,15 +286,17 @@ export class MemoryReactor implements IReactorTime, IReactorCore {
   /**
    * Records the call and "listens": the Deferred fires at once with a
    * {@linkcode MemoryPort} (port 0 gets a number from 49152 up), or fails
-   * with `CannotListenError` for an invalid port or one another memory
-   * port of this reactor listens on.
+   * with `CannotListenError` for a port another memory port of this
+   * reactor listens on. Bad arguments fail it with the `TypeError` or
+   * `RangeError` the real `listenTCP` gives, recording nothing. The
+   * recorded backlog is the one given, or 50 (Twisted's) when none is.
    */
   listenTCP<P extends Protocol>(
     port: number,
     factory: Factory<P>,
     opts: ListenTCPOptions = {},
   ): Deferred<IListeningPort> {
-    const bad = notAFactory("listen", factory);
+    const bad = _checkListen(port, factory, opts);
     if (bad !== undefined) return failed(bad);
     const iface = opts.interface || "0.0.0.0";
     this.tcpServers.push([
@@ -303,16 +306,6 @@ export class MemoryReactor implements IReactorTime, IReactorCore {
       iface,
     ]);
     const d = new Deferred<IListeningPort>();
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      d.errback(
-        new CannotListenError(
-          iface,
-          port,
-          "the port must be an integer from 0 to 65535",
-        ),
-      );
-      return d;
-    }
     const number = port === 0 ? this.#nextPort++ : port;
     const p = new MemoryPort(this, _makeAddress(iface, number), factory);
     _noteCreation(p);
@@ -329,8 +322,9 @@ export class MemoryReactor implements IReactorTime, IReactorCore {
    * protocol once the test calls the connector's `succeed`, or fails once
    * it calls `connectionFailed`, or after `timeout` seconds of the
    * reactor's clock (`TimeoutError`), or when cancelled
-   * (`ConnectingCancelledError`). A bad timeout fails it with
-   * `RangeError`, recording nothing.
+   * (`ConnectingCancelledError`). Bad arguments (a timeout, host, port or
+   * factory that is not one) fail it with the `TypeError` or `RangeError`
+   * the real `connectTCP` gives, recording nothing.
    */
   connectTCP<P extends Protocol>(
     host: string,
@@ -338,20 +332,9 @@ export class MemoryReactor implements IReactorTime, IReactorCore {
     factory: ClientFactory<P>,
     opts: ConnectTCPOptions = {},
   ): Deferred<P> {
-    const bad = notAFactory(`connect to ${host}:${port}`, factory);
+    const bad = _checkConnect(host, port, factory, opts);
     if (bad !== undefined) return failed(bad);
     const timeout = opts.timeout ?? 30;
-    if (
-      typeof timeout !== "number" || !(timeout >= 0) || timeout === Infinity
-    ) {
-      return failed(
-        new RangeError(
-          `Cannot connect to ${host}:${port} with a timeout of ${
-            String(timeout)
-          } seconds; it must be a finite number of seconds, 0 or more`,
-        ),
-      );
-    }
     this.tcpClients.push([
       host,
       port,
@@ -385,20 +368,8 @@ export class MemoryReactor implements IReactorTime, IReactorCore {
   }
 }
 
-// As the real listenTCP and connectTCP: bad input fails the Deferred
-// instead of throwing.
-function notAFactory(action: string, factory: unknown): TypeError | undefined {
-  const f = factory as Partial<Factory<Protocol>> | null | undefined;
-  if (
-    typeof f?.buildProtocol === "function" && typeof f.doStart === "function"
-  ) return undefined;
-  return new TypeError(
-    `Cannot ${action}: the factory must be a Factory (with buildProtocol, doStart and doStop), not ${
-      String(factory)
-    }`,
-  );
-}
-
+// As the real listenTCP and connectTCP (with the same checks): bad input
+// fails the Deferred instead of throwing.
 function failed<T>(error: Error): Deferred<T> {
   const d = new Deferred<T>();
   d.errback(error);

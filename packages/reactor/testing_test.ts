@@ -551,7 +551,7 @@ describe("MemoryReactor", () => {
     const reactor = new MemoryReactor();
     await assert.rejects(
       reactor.listenTCP(80, {} as never).asPromise(),
-      /Cannot listen: the factory must be a Factory/,
+      /Cannot listen on port 80: the factory must be a Factory/,
     );
     await assert.rejects(
       reactor.connectTCP("h", 1, null as never).asPromise(),
