@@ -650,15 +650,15 @@ describe("checkCleanReactor", () => {
 
   it("installed, judges only what comes after it: earlier calls and failures are left alone", async () => {
     const clock = new Clock();
-    const earlier = clock.callLater(5, function earlier() {});
+    const earlier = clock.callLater(5, function scheduledBeforeInstall() {});
     quietly(() => logError(new Failure(new RangeError("Before"))));
     const hooks: Array<() => Promise<void>> = [];
     installCleanReactorCheck((fn) => hooks.push(fn), clock);
     await hooks[0]!();
-    clock.callLater(5, function later() {});
+    clock.callLater(5, function scheduledAfterInstall() {});
     await assert.rejects(hooks[0]!(), (e: DirtyReactorError) => {
       assert.equal(e.leftovers.length, 1);
-      assert.match(e.message, /later\(\)/);
+      assert.match(e.message, /scheduledAfterInstall\(\)/);
       return true;
     });
     assert.equal(earlier.active(), true);
