@@ -75,6 +75,19 @@ describe("TCP argument checks", () => {
       );
       assert.equal(f.starts, 0);
     }
+    // The reactor's own methods, as issue 10 found them.
+    const f = new Counting();
+    await failsWith(
+      call(() => reactor.connectTCP("", 80, f)),
+      TypeError,
+      /^Cannot connect to "" port 80: the host must be a host name or an IP address, not ""$/,
+    );
+    await failsWith(
+      call(() => reactor.listenTCP(-1, Factory.forProtocol(Protocol))),
+      RangeError,
+      /^Cannot listen on port -1: the port must be an integer from 0 to 65535, not -1$/,
+    );
+    assert.equal(f.starts, 0);
     assert.equal(reactor.getDelayedCalls().length, 0);
   });
 
