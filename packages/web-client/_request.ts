@@ -347,6 +347,11 @@ export class Exchange {
   #follow(step: Step): Promise<Response> {
     return this.#send(step).then((res) => {
       const status = res.status;
+      const bad = malformed(res);
+      if (bad !== undefined) {
+        discard(res);
+        throw new ResponseNeverReceived(this.url, new TypeError(bad));
+      }
       if (this.spec.followRedirect && REDIRECTS.has(status)) {
         const location = res.headers.get("location");
         if (location !== null) return this.#redirect(res, location, step);
@@ -599,6 +604,37 @@ interface Step {
   redirects: number;
   /** Whether to fail on an unwanted status, as getPage does. */
   page: boolean;
+}
+
+// Node's fetch (undici) refuses a head larger than this; Deno's and Bun's
+// take more. Refused on every runtime, so a server cannot make one client
+// hold more than another.
+const MAX_HEAD = 16 * 1024;
+
+/**
+ * Why a response the runtime's fetch accepted is refused all the same, so
+ * that every runtime refuses what one of them does: a status outside
+ * 200–599 (Bun's fetch takes "099"), both `Transfer-Encoding` and
+ * `Content-Length` (Node's refuses it: a sign of response smuggling), or a
+ * head larger than 16 KiB (Node's limit). Undefined for a good response.
+ */
+export function malformed(res: Response): string | undefined {
+  // A browser's manual redirect: status 0 by design, not a bad status.
+  if (res.type === "opaqueredirect") return undefined;
+  const status = res.status;
+  if (status < 200 || status > 599) {
+    return `Response status ${status} is not a valid HTTP status`;
+  }
+  const h = res.headers;
+  if (h.has("transfer-encoding") && h.has("content-length")) {
+    return "Response has both Transfer-Encoding and Content-Length";
+  }
+  let size = res.statusText.length + 15;
+  for (const [name, value] of h) size += name.length + value.length + 4;
+  if (size > MAX_HEAD) {
+    return `Response head is larger than ${MAX_HEAD} bytes`;
+  }
+  return undefined;
 }
 
 /** The decoded body length the response announces, if it can be known. */

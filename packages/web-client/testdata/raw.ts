@@ -27,8 +27,9 @@ export interface RawServer {
 
 /**
  * Starts a raw server on 127.0.0.1, port 0. `answer` is called once per
- * connection with the socket and the request head as soon as it is in
- * (the default answers `200 ok` and closes).
+ * connection with the socket and the request head as soon as it is in, or
+ * with the first bytes if they are not text (the default answers `200 ok`
+ * and closes).
  */
 export async function rawHTTP(
   answer: (socket: Socket, head: string) => void = (socket) => {
@@ -58,7 +59,9 @@ export async function rawHTTP(
     const onData = (chunk: Uint8Array): void => {
       text += new TextDecoder("latin1").decode(chunk);
       const end = text.indexOf("\r\n\r\n");
-      if (end < 0 && text.length < 65536) return;
+      // Not HTTP (a TLS hello, say): answered at once, not waited for.
+      const binary = /[^\t\n\r\x20-\x7e]/.test(text);
+      if (end < 0 && text.length < 65536 && !binary) return;
       socket.off("data", onData);
       const head = end < 0 ? text : text.slice(0, end);
       heads.push(head);
