@@ -420,7 +420,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * ```
    */
   callback(result: T | Failure): void {
-    if (typeof result === "object" && result !== null) {
+    // An array (DeferredList's result, say) is neither a Deferred nor a
+    // Failure of any copy: skip the two brand lookups, which miss slowly.
+    if (
+      typeof result === "object" && result !== null && !Array.isArray(result)
+    ) {
       if (isDeferred(result)) {
         throw new TypeError(
           "Cannot fire a Deferred with a Deferred; return it from a callback to chain it",
@@ -862,8 +866,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         return false;
       }
       if (typeof then !== "function") {
-        // Another copy's Failure is a failure here too.
-        this.result = isFailure(returned) ? new Failure(returned) : returned;
+        // Another copy's Failure is a failure here too (never an array).
+        this.result = !Array.isArray(returned) && isFailure(returned)
+          ? new Failure(returned)
+          : returned;
         return false;
       }
       inner = isDeferred(returned) ? fromForeign(returned) : fromThenable(
