@@ -8,7 +8,9 @@
  */
 
 let recording = false;
-const stacks = new WeakMap<object, string>();
+// The Error captured at creation; its stack is formatted only when a
+// leftover is reported (formatting costs far more than capturing).
+const stacks = new WeakMap<object, Error>();
 
 /** @internal Turns capturing of creation stacks on. */
 export function _recordCreations(on: boolean): void {
@@ -21,13 +23,22 @@ export function _recordCreations(on: boolean): void {
  */
 export function _noteCreation(item: object, from?: object): void {
   if (!recording) return;
-  const stack = from === undefined ? _captureStack() : stacks.get(from);
-  if (stack !== undefined) stacks.set(item, stack);
+  const where = from === undefined ? capture() : stacks.get(from);
+  if (where !== undefined) stacks.set(item, where);
 }
 
-/** @internal Where `item` was created, if it was noted. */
+/** @internal Where `item` was created (a stack), if it was noted. */
 export function _creationOf(item: object): string | undefined {
-  return stacks.get(item);
+  const where = stacks.get(item);
+  return where === undefined ? undefined : frames(where);
+}
+
+function capture(): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 40;
+  const where = new Error();
+  Error.stackTraceLimit = limit;
+  return where;
 }
 
 // Frames of Twixt's own plumbing say nothing about the test that leaked.
@@ -37,16 +48,11 @@ const INTERNAL =
 // Frames of the runtime and the test runner (node:test, Deno's ext:).
 const RUNTIME = /[( ](node|ext):|\bnative\b/;
 
-/** @internal The caller's stack, without Twixt's own frames. */
-export function _captureStack(): string {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 40;
-  const stack = new Error().stack ?? "";
-  Error.stackTraceLimit = limit;
-  const frames = stack.split("\n").slice(1).filter((l) =>
-    !INTERNAL.test(l) && !RUNTIME.test(l)
-  );
-  return frames.slice(0, 8).join("\n");
+// The stack of `where`, without Twixt's own frames and the runtime's.
+function frames(where: Error): string {
+  return (where.stack ?? "").split("\n").slice(1)
+    .filter((l) => !INTERNAL.test(l) && !RUNTIME.test(l))
+    .slice(0, 8).join("\n");
 }
 
 /** @internal Something a test left behind, and how to get rid of it. */
