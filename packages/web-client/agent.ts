@@ -179,12 +179,15 @@ export class Response {
    * `resumeProducing` goes on, `stopProducing` closes the connection), then
    * `dataReceived` for each chunk as it arrives, then `connectionLost` once:
    * with {@linkcode ResponseDone} when the whole body came, else with what
-   * went wrong (`ResponseFailed`, `BodyTooLarge`, `CancelledError` after
+   * went wrong (`ResponseFailed`, `BodyTooLarge`, `TimeoutError` when the
+   * agent's `timeout` runs out, even while paused, `CancelledError` after
    * `stopProducing`, or what `dataReceived` threw). A body can be read
    * once, by this or by {@linkcode readBody}.
    *
    * @param protocol Receives the body; a `Protocol` from `@twixt/reactor`
    * fits.
+   * @throws TypeError when `protocol` lacks `makeConnection`,
+   * `dataReceived` or `connectionLost` (the body stays unread).
    * @example Usage
    * ```ts
    * import { Failure } from "@twixt/defer";
@@ -342,7 +345,9 @@ function lose(protocol: IBodyProtocol, reason: unknown): void {
  * @returns A Deferred of the body bytes. Cancelling it closes the
  * connection at once.
  * @throws Never; the Deferred fails with `ResponseFailed` when the body is
- * cut off, `BodyTooLarge` past the agent's `maxBytes`, `CancelledError`,
+ * cut off, `BodyTooLarge` past the agent's `maxBytes`, `TimeoutError` when
+ * the agent's `timeout` (counted from the request) runs out,
+ * `CancelledError`, `TypeError` for something that is not a `Response`,
  * and `Error` when the body was already read.
  *
  * @example Usage

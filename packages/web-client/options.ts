@@ -20,7 +20,11 @@ export type Body = string | Uint8Array;
  * ```
  */
 export interface ClientOptions {
-  /** Seconds the request may take; 0 or absent means no limit (as in Twisted). */
+  /**
+   * Seconds the whole exchange may take (for an Agent, to the end of the
+   * body it reads); 0 or absent means no limit (as in Twisted). Must be a
+   * finite number of 0 or more: anything else fails before any I/O.
+   */
   timeout?: number | undefined;
   /** Whether to follow redirects. */
   followRedirect?: boolean | undefined;
@@ -81,7 +85,12 @@ export interface PageOptions extends ClientOptions {
  * ```
  */
 export interface AgentOptions extends ClientOptions {
-  /** Seconds until the response head (status and headers) must arrive; 0 or absent means no limit. */
+  /**
+   * Seconds from `request()` to the end of the body read by `readBody` or
+   * `deliverBody` (one deadline for the exchange: a stalled or dripping
+   * body cannot escape it); the step under way fails with `TimeoutError`.
+   * 0 or absent means no limit.
+   */
   timeout?: number | undefined;
   /** Whether to follow redirects; default false. */
   followRedirect?: boolean | undefined;
