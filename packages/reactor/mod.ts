@@ -47,6 +47,9 @@ export {
   type SystemEventTrigger,
 } from "./reactor.ts";
 export * from "./net.ts";
+export * from "./ssl.ts";
+export * from "./tls.ts";
+export * from "./tls_errors.ts";
 
 // Types this entry's API uses, exported here too so that the entry
 // documents (and JSR scores it) on its own.

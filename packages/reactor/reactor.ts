@@ -30,6 +30,8 @@ import {
   type ListenTCPOptions,
 } from "./tcp.ts";
 import type { IListeningPort } from "./tcp_interfaces.ts";
+import { connectSSL, listenSSL } from "./tls.ts";
+import type { ITLSContextFactory } from "./ssl.ts";
 import { isThenable } from "./_thenable.ts";
 import { _process, _timers } from "./_node.ts";
 
@@ -603,6 +605,60 @@ export class Reactor implements IReactorTime, IReactorCore {
     opts?: ConnectTCPOptions,
   ): Deferred<P> {
     return connectTCP(this, host, port, factory, opts);
+  }
+
+  /**
+   * Listens for TLS connections on `port`, serving each with a protocol
+   * from `factory` once its handshake is done; see `listenSSL` in the TLS
+   * layer.
+   *
+   * @returns A Deferred of the listening port.
+   * @example Usage
+   * ```ts
+   * import { CertificateOptions, Factory, Protocol, reactor } from "@twixt/reactor";
+   * import assert from "node:assert/strict";
+   *
+   * // A server needs a certificate (PrivateCertificate.loadPEM(...).options()).
+   * await assert.rejects(
+   *   reactor.listenSSL(0, Factory.forProtocol(Protocol), new CertificateOptions()).asPromise(),
+   *   TypeError,
+   * );
+   * ```
+   */
+  listenSSL<P extends Protocol>(
+    port: number,
+    factory: Factory<P>,
+    contextFactory: ITLSContextFactory,
+    opts?: ListenTCPOptions,
+  ): Deferred<IListeningPort> {
+    return listenSSL(this, port, factory, contextFactory, opts);
+  }
+
+  /**
+   * Connects to `host`:`port` over TLS; the Deferred fires with the
+   * protocol once the handshake is done and the server verified; see
+   * `connectSSL` in the TLS layer.
+   *
+   * @returns A Deferred of the connected protocol.
+   * @example Usage
+   * ```ts
+   * import { ClientFactory, optionsForClientTLS, Protocol, reactor } from "@twixt/reactor";
+   * import assert from "node:assert/strict";
+   *
+   * await assert.rejects(
+   *   reactor.connectSSL("127.0.0.1", 0, ClientFactory.forProtocol(Protocol), optionsForClientTLS("localhost")).asPromise(),
+   *   RangeError,
+   * );
+   * ```
+   */
+  connectSSL<P extends Protocol>(
+    host: string,
+    port: number,
+    factory: ClientFactory<P>,
+    contextFactory: ITLSContextFactory,
+    opts?: ConnectTCPOptions,
+  ): Deferred<P> {
+    return connectSSL(this, host, port, factory, contextFactory, opts);
   }
 
   #finishStop(): void {

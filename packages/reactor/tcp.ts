@@ -52,6 +52,17 @@ function net(): typeof import("node:net") {
 }
 
 /**
+ * @internal Sets up TLS over a connected socket (listenSSL, connectSSL):
+ * returns the TLS socket at once, and calls `onSecure` with it once the
+ * handshake is done, or `onError`.
+ */
+export type _Secure = (
+  socket: Socket,
+  onSecure: (secured: Socket) => void,
+  onError: (error: Error) => void,
+) => Socket;
+
+/**
  * Options of {@linkcode listenTCP}.
  *
  * @example Usage
@@ -174,15 +185,18 @@ export class Port implements IListeningPort, _TransportOwner {
   #server: Server | undefined = undefined;
   #host: TCPAddress;
   #connections = new Set<TCPTransport>();
+  #secure: _Secure | undefined;
 
-  /** @internal Made by {@linkcode listenTCP}. */
+  /** @internal Made by {@linkcode listenTCP} (and listenSSL, with `secure`). */
   constructor(
     reactor: TCPReactor,
     port: number,
     factory: Factory<Protocol>,
     opts: ListenTCPOptions = {},
+    secure?: _Secure,
   ) {
     this.#reactor = reactor;
+    this.#secure = secure;
     this.#port = port;
     this.#factory = factory;
     // Twisted's "" is every interface, as its default is.
@@ -318,6 +332,30 @@ export class Port implements IListeningPort, _TransportOwner {
       socket.destroy();
       return;
     }
+    if (this.#secure !== undefined) {
+      // TLS first: the protocol is built once the handshake is done, and a
+      // client that fails it is dropped (nothing was built for it). Until
+      // then the handshake is closed by a reactor shutdown.
+      const reactor = this.#reactor;
+      const from = `${socket.remoteAddress}:${socket.remotePort}`;
+      const handshake = {
+        _shutdown: (): Promise<void> => {
+          secured.destroy();
+          return Promise.resolve();
+        },
+        toString: () => `<TLS handshake from ${from}>`,
+      };
+      _track(reactor, handshake);
+      const secured = this.#secure(socket, (s) => {
+        _untrack(reactor, handshake);
+        this.#serve(s);
+      }, () => _untrack(reactor, handshake));
+      return;
+    }
+    this.#serve(socket);
+  }
+
+  #serve(socket: Socket): void {
     const addr = _makeAddress(socket.remoteAddress, socket.remotePort);
     let protocol: Protocol | null;
     try {
@@ -428,21 +466,26 @@ export class Connector<P extends Protocol = Protocol>
   #socket: Socket | undefined = undefined;
   #timer: IDelayedCall | undefined = undefined;
   #transport: TCPTransport | undefined = undefined;
+  #secure: _Secure | undefined;
+  /** @internal Its connections are the client side (for startTLS). */
+  readonly _isClient = true;
   // Fires with the first protocol connected, or fails when an attempt
   // fails and the factory does not retry.
   #deferred: Deferred<P> | undefined = undefined;
   // What is wrong with the arguments, if anything.
   #error: Error | undefined;
 
-  /** @internal Made by {@linkcode connectTCP}. */
+  /** @internal Made by {@linkcode connectTCP} (and connectSSL, with `secure`). */
   constructor(
     reactor: TCPReactor,
     host: string,
     port: number,
     factory: ClientFactory<P>,
     opts: ConnectTCPOptions = {},
+    secure?: _Secure,
   ) {
     this.#reactor = reactor;
+    this.#secure = secure;
     this.#host = host;
     this.#port = port;
     this.#factory = factory;
@@ -534,7 +577,14 @@ export class Connector<P extends Protocol = Protocol>
     socket.once("error", onError);
     socket.once("connect", () => {
       socket.off("error", onError);
-      this.#connected(socket);
+      if (this.#secure === undefined) return this.#connected(socket);
+      // A TLS connection is made once its handshake is done; until then it
+      // is still connecting (cancel, the timeout and shutdown apply).
+      this.#socket = this.#secure(
+        socket,
+        (secured) => this.#connected(secured),
+        (error) => this.#failIfNotConnected(error),
+      );
     });
   }
 

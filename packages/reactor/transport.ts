@@ -17,6 +17,8 @@ import {
 import type { IProducer, IPushProducer, ITransport } from "./tcp_interfaces.ts";
 import type { Protocol } from "./protocol.ts";
 import { _setImmediate as setImmediate, type _Socket } from "./_node.ts";
+import type { ITLSContextFactory } from "./ssl.ts";
+import { _startTLS, _tlsSetup } from "./_tls_socket.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -24,6 +26,8 @@ const EMPTY = new Uint8Array(0);
 export interface _TransportOwner {
   /** Called after the protocol's `connectionLost`. */
   transportLost(transport: TCPTransport, reason: Failure): void;
+  /** True for a connector: its transports are the client side of TLS. */
+  readonly _isClient?: boolean;
 }
 
 /**
@@ -71,6 +75,9 @@ export class TCPTransport implements ITransport {
   #producerPaused = false;
   #pullScheduled = false;
   #lostWaiters: Array<() => void> = [];
+  // The socket's listeners, to move them to the TLS socket in startTLS.
+  // deno-lint-ignore no-explicit-any
+  #listeners: Array<[string, (...args: any[]) => void]> = [];
 
   /** @internal Made by the TCP port and connector, not by users. */
   constructor(socket: _Socket, protocol: Protocol, owner?: _TransportOwner) {
@@ -84,23 +91,25 @@ export class TCPTransport implements ITransport {
 
   /** @internal Wires the socket's events and calls `makeConnection`. */
   _start(): void {
-    const socket = this.#socket;
-    socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
-    socket.on("error", (err: Error) => {
-      this.#reason ??= new Failure(
-        new ConnectionLost(
-          `Connection to the other side was lost in a non-clean fashion: ${err.message}`,
-          { cause: err },
-        ),
-      );
-    });
-    // The other side closed: node ends our side too once our writes are
-    // flushed, so later writes would only fail.
-    socket.on("end", () => {
-      this.#writeClosed = true;
-    });
-    socket.on("close", () => this.#connectionLost());
-    socket.on("drain", () => this.#onDrain());
+    this.#listeners = [
+      ["data", (chunk: Uint8Array) => this.#onData(chunk)],
+      ["error", (err: Error) => {
+        this.#reason ??= new Failure(
+          new ConnectionLost(
+            `Connection to the other side was lost in a non-clean fashion: ${err.message}`,
+            { cause: err },
+          ),
+        );
+      }],
+      // The other side closed: node ends our side too once our writes are
+      // flushed, so later writes would only fail.
+      ["end", () => {
+        this.#writeClosed = true;
+      }],
+      ["close", () => this.#connectionLost()],
+      ["drain", () => this.#onDrain()],
+    ];
+    for (const [event, fn] of this.#listeners) this.#socket.on(event, fn);
     try {
       this.#protocol.makeConnection(this);
     } catch (e) {
@@ -228,6 +237,48 @@ export class TCPTransport implements ITransport {
   /** Turns TCP keepalive probes on or off. */
   setTcpKeepAlive(enabled: boolean): void {
     this.#socket.setKeepAlive(enabled);
+  }
+
+  /**
+   * Switches the connection to TLS, as Twisted's `startTLS` (STARTTLS in
+   * SMTP, IMAP, XMPP): what was written before the call is sent in the
+   * clear, what is written after it encrypted, and what arrives after it
+   * is read as TLS. The protocol stays the same object, with its state (a
+   * LineReceiver keeps its buffer). This side is the TLS client on a
+   * connection from `connectTCP`, the server on one from `listenTCP`;
+   * `normal` false swaps that. A failed handshake or verification closes
+   * the connection, and `connectionLost` gets a `TLSHandshakeError` (or a
+   * `VerifyError`, `CertificateExpiredError`, `VerificationError`).
+   *
+   * @param contextFactory The TLS options: `optionsForClientTLS(...)` for
+   * a client, `CertificateOptions` with a certificate for a server.
+   * @param normal Whether to take the usual side for this connection.
+   * @throws {Error} When the connection already uses TLS or is closing,
+   * or the runtime has no TLS.
+   * @throws {TypeError} When the context factory or its key or
+   * certificates cannot be used.
+   */
+  startTLS(contextFactory: ITLSContextFactory, normal = true): void {
+    const encrypted = (this.#socket as { encrypted?: boolean }).encrypted;
+    if (encrypted === true) {
+      throw new Error("Cannot start TLS: the connection already uses TLS");
+    }
+    if (!this.#connected || this.#disconnecting || this.#writeClosed) {
+      throw new Error("Cannot start TLS: the connection is closing");
+    }
+    const client = (this.#owner?._isClient === true) === normal;
+    const setup = _tlsSetup(
+      "start TLS",
+      contextFactory,
+      client ? "client" : "server",
+    );
+    const plain = this.#socket;
+    for (const [event, fn] of this.#listeners) plain.off(event, fn);
+    this.#socket = _startTLS(plain, setup, () => {}, (error) => {
+      this.#reason ??= new Failure(error);
+      this.#destroy();
+    });
+    for (const [event, fn] of this.#listeners) this.#socket.on(event, fn);
   }
 
   /** @internal Closes the connection as the reactor shuts down. */
