@@ -9,24 +9,38 @@
  * 127.0.0.1, a free port, sends it one message, prints what the server
  * stored, and exits 0 on its own.
  *
- * Usage: `deno run -A packages/examples/email.ts [host port]` (given a host
- * and port, it sends to that server instead, a test server only please).
+ * With `--starttls` the conversation is encrypted after EHLO (STARTTLS,
+ * RFC 3207: the same LineReceiver goes on over TLS through
+ * `transport.startTLS`, the server's certificate checked against its name),
+ * and the client logs in with AUTH PLAIN before MAIL FROM; the embedded
+ * server then offers STARTTLS with the test-only certificate of
+ * packages/examples/testdata and requires the login.
+ *
+ * Usage: `deno run -A packages/examples/email.ts [--starttls] [--cafile
+ * FILE] [--auth USER:PASSWORD] [host port]` (given a host and port, it
+ * sends to that server instead, a test server only please; `--cafile`
+ * trusts that CA instead of the platform's).
  *
  * @module
  */
 import process from "node:process";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Deferred, type Failure } from "@twixt/defer";
 import {
+  Certificate,
   connectProtocol,
   type IReactor,
+  type ITLSContextFactory,
   LineReceiver,
+  optionsForClientTLS,
   reactor as globalReactor,
   TCP4ClientEndpoint,
+  type TCPTransport,
 } from "@twixt/reactor";
 import { react } from "@twixt/reactor/task";
-import { startSMTPServer } from "./smtp_server.ts";
+import { startSMTPServer, testCA, testServerTLS } from "./smtp_server.ts";
 
 /** A reply of the server: its code and its lines of text. */
 export interface Reply {
@@ -142,12 +156,34 @@ export class SMTPClient extends LineReceiver {
   }
 }
 
+/** How {@linkcode sendEmail} secures the session and logs in. */
+export interface SecureOptions {
+  /**
+   * Switch to TLS with these options after EHLO (STARTTLS), e.g.
+   * `optionsForClientTLS(host)`; a server that does not offer it fails
+   * the send.
+   */
+  starttls?: ITLSContextFactory;
+  /** Log in with AUTH PLAIN before MAIL FROM (never shown in the log). */
+  auth?: { username: string; password: string };
+}
+
+/** The server's reply lacks an extension the client needs. */
+export class MissingExtensionError extends Error {
+  constructor(extension: string) {
+    super(`Cannot go on: the server does not offer ${extension}`);
+    this.name = "MissingExtensionError";
+  }
+}
+
 /**
  * Sends `email` through the SMTP server at `host`:`port`. Each step is a
- * Deferred, and they form one chain: connect, greeting, EHLO, MAIL FROM,
- * RCPT TO, DATA, the message, QUIT. Any failure (refused connection, an
- * error reply, a step taking over `timeout` seconds) skips the remaining
- * steps, drops the connection and fails the returned Deferred.
+ * Deferred, and they form one chain: connect, greeting, EHLO, (STARTTLS,
+ * the switch to TLS, EHLO again, AUTH PLAIN,) MAIL FROM, RCPT TO, DATA,
+ * the message, QUIT. Any failure (refused connection, an error reply, a
+ * certificate that does not verify, a step taking over `timeout` seconds)
+ * skips the remaining steps, drops the connection and fails the returned
+ * Deferred.
  *
  * @returns A Deferred of the server's acceptance line.
  */
@@ -158,18 +194,48 @@ export function sendEmail(
   email: Email,
   log: (line: string) => void = console.log,
   timeout = 10,
+  secure: SecureOptions = {},
 ): Deferred<string> {
   let client: SMTPClient | undefined;
   let accepted = "";
   const step = (d: Deferred<Reply>): Deferred<Reply> =>
     d.addTimeout(timeout, reactor);
+  const ehlo = (): Deferred<Reply> =>
+    step(client!.command("EHLO twixt.example"));
+  const offers = (reply: Reply, extension: string): boolean =>
+    reply.lines.some((l) => l.toUpperCase().split(" ")[0] === extension);
   const endpoint = new TCP4ClientEndpoint(reactor, host, port, { timeout });
   return connectProtocol(endpoint, new SMTPClient(log))
     .addCallback((c) => {
       client = c;
       return step(c.greeting());
     })
-    .addCallback(() => step(client!.command("EHLO twixt.example")))
+    .addCallback(ehlo)
+    .addCallback((reply): Reply | Deferred<Reply> => {
+      const tls = secure.starttls;
+      if (tls === undefined) return reply;
+      if (!offers(reply, "STARTTLS")) {
+        throw new MissingExtensionError("STARTTLS");
+      }
+      return step(client!.command("STARTTLS")).addCallback(() => {
+        // Everything after the 220 is TLS: the same protocol goes on.
+        (client!.transport as TCPTransport).startTLS(tls);
+        log("-- TLS started; the rest is encrypted --");
+        return ehlo();
+      });
+    })
+    .addCallback((reply): Reply | Deferred<Reply> => {
+      const auth = secure.auth;
+      if (auth === undefined) return reply;
+      if (!offers(reply, "AUTH")) throw new MissingExtensionError("AUTH");
+      const plain = btoa(
+        String.fromCharCode(
+          ...new TextEncoder().encode(`\0${auth.username}\0${auth.password}`),
+        ),
+      );
+      // The password never reaches the log or an error message.
+      return step(client!.command(`AUTH PLAIN ${plain}`, "AUTH PLAIN ***"));
+    })
     .addCallback(() => step(client!.command(`MAIL FROM:<${email.from}>`)))
     .addCallback(() => step(client!.command(`RCPT TO:<${email.to}>`)))
     .addCallback(() => step(client!.command("DATA")))
@@ -189,15 +255,32 @@ export function sendEmail(
     });
 }
 
+/** The demo account of the embedded server (`--starttls`). */
+const DEMO_ACCOUNT = { username: "alice", password: "wonderland" };
+
 /**
  * The program: start a mail server (unless `host` and `port` name one),
  * send it a message, print the conversation and what the server stored.
+ * `argv`: `[--starttls] [--cafile FILE] [--auth USER:PASSWORD] [host port]`.
  */
 export function main(
   reactor: IReactor = globalReactor,
-  host?: string,
-  port?: string,
+  ...argv: string[]
 ): Deferred<void> {
+  const args = [...argv];
+  const flag = (name: string): boolean => {
+    const i = args.indexOf(name);
+    if (i >= 0) args.splice(i, 1);
+    return i >= 0;
+  };
+  const option = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args.splice(i, 2)[1] : undefined;
+  };
+  const starttls = flag("--starttls");
+  const cafile = option("--cafile");
+  const login = option("--auth");
+  const [host, port] = args;
   const email: Email = {
     from: "alice@example.org",
     to: "bob@example.org",
@@ -206,15 +289,52 @@ export function main(
       "Hello Bob,\n\nThis message was sent one Deferred at a time.\n.signed, Alice",
   };
   if (host !== undefined && port !== undefined) {
-    return sendEmail(reactor, host, Number(port), email)
-      .addCallback((accepted) => console.log(`\nSent: ${accepted}`));
+    const trustRoot = cafile === undefined
+      ? undefined
+      : Certificate.loadPEM(readFileSync(cafile, "utf8"));
+    const [username = "", ...rest] = login?.split(":") ?? [];
+    return sendEmail(reactor, host, Number(port), email, console.log, 10, {
+      ...(starttls
+        ? { starttls: optionsForClientTLS(host, trustRoot && { trustRoot }) }
+        : {}),
+      ...(login === undefined
+        ? {}
+        : { auth: { username, password: rest.join(":") } }),
+    }).addCallback((accepted) => console.log(`\nSent: ${accepted}`));
   }
-  return startSMTPServer(reactor).addCallback(
+  const secure: SecureOptions = starttls
+    ? {
+      // The embedded server's certificate is for localhost, signed by the
+      // test CA: the client checks both, as against a real server.
+      starttls: optionsForClientTLS("localhost", { trustRoot: testCA() }),
+      auth: DEMO_ACCOUNT,
+    }
+    : {};
+  return startSMTPServer(
+    reactor,
+    0,
+    starttls
+      ? {
+        tls: testServerTLS(),
+        accounts: new Map([[DEMO_ACCOUNT.username, DEMO_ACCOUNT.password]]),
+      }
+      : {},
+  ).addCallback(
     ({ port: listening, factory }) => {
       console.log(
-        `A mail server is listening on 127.0.0.1:${listening.getHost().port}\n`,
+        `A mail server is listening on 127.0.0.1:${listening.getHost().port}${
+          starttls ? " (STARTTLS with a test certificate, AUTH PLAIN)" : ""
+        }\n`,
       );
-      return sendEmail(reactor, "127.0.0.1", listening.getHost().port, email)
+      return sendEmail(
+        reactor,
+        "127.0.0.1",
+        listening.getHost().port,
+        email,
+        console.log,
+        10,
+        secure,
+      )
         .addCallback((accepted) => {
           console.log(`\nSent: ${accepted}`);
           const stored = factory.messages;
@@ -236,5 +356,5 @@ const isMain = (import.meta as { main?: boolean }).main ??
     resolve(process.argv[1]) === fileURLToPath(import.meta.url));
 
 if (isMain) {
-  react(main, process.argv.slice(2, 4) as [string?, string?]);
+  react(main, process.argv.slice(2));
 }

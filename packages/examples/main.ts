@@ -60,11 +60,16 @@ try {
 }
 
 console.log(
-  "\n=== 4. The email example: each step of an SMTP conversation a Deferred",
+  "\n=== 4. The email example: each step of an SMTP conversation a Deferred,",
 );
-console.log(`(on its own: ${commandLine("packages/examples/email.ts")})\n`);
+console.log("switching to TLS midway (STARTTLS) and logging in (AUTH PLAIN)");
+console.log(
+  `(on its own: ${
+    commandLine("packages/examples/email.ts", ["--starttls"])
+  })\n`,
+);
 try {
-  await sendEmail(reactor);
+  await sendEmail(reactor, "--starttls");
 } catch (e) {
   console.error(e);
   failed.push("email.ts");
