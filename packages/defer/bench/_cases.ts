@@ -22,6 +22,8 @@
  *   (microtasks run in order).
  * - **ten, awaited**: the same, with one `await` of every chain's end on
  *   both sides (`await d` / `await p`).
+ * - **array** (the floor, no Deferred or Promise): the same 10 functions
+ *   called from an array, batched as **ten**.
  * - **fail**: a chain whose first callback throws a fresh `Error`, then an
  *   errback that checks the class and recovers (`addErrback` with
  *   `f.trap(C)` / `.catch` with `instanceof C`), then the sink callback;
@@ -31,7 +33,8 @@
  *   Promises, each resolved with the next; one `await` of the outermost.
  * - **gather**: `gatherResults` / `Promise.all` over `n` pending items,
  *   then each fired in order; one `await` of the list.
- * - **mixed** (the headline): see {@linkcode mixedDeferred}.
+ * - **mixed** (the headline): see {@linkcode mixedDeferred}; also with
+ *   its coroutines written as plain chains.
  *
  * @module
  */
