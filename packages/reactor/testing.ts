@@ -72,3 +72,39 @@ export {
   type Leftover,
 } from "./_clean_reactor.ts";
 export { StringTransport } from "./tcp_testing.ts";
+
+// Types this entry's API uses, exported here too so that the entry
+// documents (and JSR scores it) on its own.
+export type {
+  AddCallbacksOptions,
+  Deferred,
+  ErrorClass,
+  ErrorType,
+  Failure,
+  IDelayedCall,
+  IReactorTime,
+} from "@twixt/defer";
+export type { DelayedCall } from "./delayed_call.ts";
+export type {
+  ClientFactory,
+  Factory,
+  Protocol,
+  ProtocolClass,
+} from "./protocol.ts";
+export type {
+  IReactorCore,
+  SystemEventPhase,
+  SystemEventTrigger,
+} from "./reactor.ts";
+export type { ConnectTCPOptions, ListenTCPOptions } from "./tcp.ts";
+export type { IPv4Address, IPv6Address, TCPAddress } from "./tcp_address.ts";
+export type {
+  IConnector,
+  IConsumer,
+  IListeningPort,
+  IProducer,
+  IPullProducer,
+  IPushProducer,
+  ITransport,
+  TCPReactor,
+} from "./tcp_interfaces.ts";
