@@ -10,8 +10,6 @@
  * @module
  */
 
-import { _builtin } from "./_node.ts";
-
 /**
  * @internal A value as an error message shows it: bounded, never coerced;
  * an instance of a class by its class name. (web-client's `_options.ts`
@@ -232,39 +230,17 @@ export function _checkConnect(
   );
 }
 
-/** node:net's default backlog, the floor of ours. */
-const NODE_BACKLOG = 511;
-// Linux before 4.1 kept the backlog in 16 bits.
-const MAX_BACKLOG = 65535;
-let defaultBacklog: number | undefined;
+// The largest backlog Linux kept before 4.1 (16 bits). Every kernel caps
+// the backlog at its own limit (somaxconn; Bun at 512), so asking for this
+// gets the system's limit without reading it: no /proc read, and no read
+// permission to ask for on Deno.
+const DEFAULT_BACKLOG = 65535;
 
 /**
- * @internal The default listen backlog: the system's limit
- * (`/proc/sys/net/core/somaxconn`) where it can be read cheaply, never
- * below node:net's 511, which is used where it cannot. The kernel caps
- * the backlog at its limit in any case; asking for the limit lets a burst
- * of connections queue instead of being dropped (and, with data already
- * sent, lost: see the reactor README).
+ * @internal The default listen backlog: as large as the system allows.
+ * Asking for the limit lets a burst of connections queue instead of being
+ * dropped (and, with data already sent, lost: see the reactor README).
  */
 export function _defaultBacklog(): number {
-  if (defaultBacklog !== undefined) return defaultBacklog;
-  defaultBacklog = NODE_BACKLOG;
-  // Deno asks for --allow-read to read /proc (and would prompt in a
-  // terminal), which a server that only listens should not need.
-  const agent = (globalThis as { navigator?: { userAgent?: string } })
-    .navigator?.userAgent;
-  if (typeof agent === "string" && agent.startsWith("Deno/")) {
-    return defaultBacklog;
-  }
-  try {
-    const fs = _builtin<typeof import("node:fs")>("node:fs");
-    const text = fs?.readFileSync("/proc/sys/net/core/somaxconn", "utf8");
-    const n = text === undefined ? NaN : Number.parseInt(text.trim(), 10);
-    if (Number.isInteger(n) && n > NODE_BACKLOG) {
-      defaultBacklog = Math.min(n, MAX_BACKLOG);
-    }
-  } catch {
-    // Not Linux, or no access: node's default.
-  }
-  return defaultBacklog;
+  return DEFAULT_BACKLOG;
 }

@@ -84,9 +84,9 @@ export interface ListenTCPOptions {
   interface?: string;
   /**
    * The length of the queue of connections not yet accepted, an integer
-   * 0 or more. By default the system's limit (`somaxconn`) where it can be
-   * read, and never below node:net's 511; Twisted's 50 drops (and can lose
-   * the data of) connections in a burst.
+   * 0 or more. By default as large as the system allows (65535, which the
+   * kernel caps at its limit), never below node:net's 511; Twisted's 50
+   * drops (and can lose the data of) connections in a burst.
    */
   backlog?: number;
 }
