@@ -141,6 +141,23 @@ export function _startTLS(
     raw.setKeepAlive(on, delay), socket
   );
   if (paused) socket.pause();
+  // Deno's TLS socket neither ends nor destroys the stream under it (Node's
+  // and Bun's do): end it once TLS has finished writing (close_notify
+  // sent), and close it once TLS has closed, after what it holds is sent.
+  // A TLS socket over a stream is half-open by default; a transport ends
+  // its side when the other side has (as net.Socket does for TCP), which
+  // answers close_notify with close_notify.
+  socket.once("end", () => {
+    if (!socket.writableEnded) socket.end();
+  });
+  socket.once("finish", () => {
+    if (!duplex.writableEnded) duplex.end();
+  });
+  socket.once("close", () => {
+    if (!duplex.writableEnded) duplex.end();
+    if (raw.writableFinished || raw.destroyed) raw.destroy();
+    else raw.once("finish", () => raw.destroy());
+  });
   // An empty write is how the transport waits for what it wrote before to
   // be sent; Deno's TLS socket fails it (EPERM). Writes reach _write one
   // at a time, in order, so completing an empty one at once keeps that.

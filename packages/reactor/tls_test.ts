@@ -210,6 +210,53 @@ describe("listenSSL and connectSSL", () => {
     assert.equal(new TextDecoder().decode(client.bytes().subarray(-3)), "end");
   });
 
+  it(
+    "answers the other side's close_notify with its own, as a peer that waits for it (Twisted) needs",
+    {
+      timeout: 20_000,
+    },
+    async () => {
+      const server = new Recorder();
+      const { number } = await listen(
+        new (class extends Factory<Recorder> {
+          override buildProtocol(): Recorder {
+            return server;
+          }
+        })(),
+      );
+      // A TLS client that, as Twisted's, sends close_notify and then waits
+      // for the server's before closing TCP: its stream never sends FIN.
+      const { connect } = await import("node:tls");
+      const { Duplex } = await import("node:stream");
+      const { connect: tcp } = await import("node:net");
+      const raw = tcp(number, "127.0.0.1");
+      await once(raw, "connect");
+      const noFin = new Duplex({
+        read: () => void raw.resume(),
+        write: (chunk, _e, cb) => void raw.write(chunk, cb),
+        final: (cb) => cb(),
+      });
+      raw.on("data", (b) => noFin.push(b));
+      raw.on("end", () => noFin.push(null));
+      const socket = connect({
+        socket: noFin,
+        servername: "localhost",
+        ca: [CA.dumpPEM()],
+      });
+      socket.on("error", () => {});
+      await once(socket, "secureConnect");
+      socket.end("bye");
+      // The server's close_notify (or its FIN) ends our reading side;
+      // without it, this waits until the test times out.
+      socket.resume();
+      await once(socket, "end");
+      raw.destroy();
+      const reason = await server.lost.promise;
+      assert.ok(reason.check(ConnectionDone), reason.getErrorMessage());
+      assert.equal(server.text(), "bye");
+    },
+  );
+
   it("the SSL endpoints connect any factory and listen, as the TCP ones", async () => {
     const port = await new SSL4ServerEndpoint(
       reactor,

@@ -56,8 +56,9 @@ class Factory(smtp.SMTPFactory):
         return p
 
 
-def sendmail(port, sender, recipient, message):
-    print("PORT 0", flush=True)
+def report(d):
+    """Prints "SENT" or "FAILED ..." when the sending Deferred d fires,
+    then stops the reactor (smtp_tls_peer.py uses it too)."""
 
     def sent(result):
         print("SENT", flush=True)
@@ -70,21 +71,28 @@ def sendmail(port, sender, recipient, message):
             resp = resp.decode("utf-8", "replace")
         print("FAILED", type(e).__name__, code, json.dumps(resp), flush=True)
 
-    d = smtp.sendmail(
-        "127.0.0.1", sender, [recipient], message, port=port,
-        requireTransportSecurity=False,
-    )
     d.addCallbacks(sent, failed)
     d.addBoth(lambda _: reactor.stop())
 
 
-def main():
+def sendmail(port, sender, recipient, message):
+    print("PORT 0", flush=True)
+    d = smtp.sendmail(
+        "127.0.0.1", sender, [recipient], message, port=port,
+        requireTransportSecurity=False,
+    )
+    report(d)
+
+
+def main(make_factory=Factory, send=sendmail):
+    """Runs the server or the sender named by the command line
+    (smtp_tls_peer.py passes its own)."""
     if sys.argv[1] == "server":
-        port = reactor.listenTCP(0, Factory(), interface="127.0.0.1")
+        port = reactor.listenTCP(0, make_factory(), interface="127.0.0.1")
         print("PORT", port.getHost().port, flush=True)
     else:
         port, sender, recipient, message = sys.argv[2:6]
-        sendmail(int(port), sender, recipient, bytes.fromhex(message))
+        send(int(port), sender, recipient, bytes.fromhex(message))
     # Bounded: whatever happens, give up after a minute.
     reactor.callLater(60, reactor.stop)
     reactor.run()
