@@ -64,3 +64,9 @@ export {
   setDebugging,
   setFailureLogger,
 } from "./unhandled.ts";
+export {
+  type ChainEntry,
+  type DeferredDescription,
+  describeDeferred,
+  formatDeferred,
+} from "./describe.ts";
