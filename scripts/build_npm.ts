@@ -11,7 +11,9 @@
  *
  * Usage: `deno run -A scripts/build_npm.ts [package-dir...]`
  * (`npm run build`, `deno task build`); no argument builds every library
- * package, and `.` inside a package folder builds that one.
+ * package (through turbo where turbo, npm and Node are installed, see
+ * scripts/_turbo.ts; `--no-turbo` or a Deno-only or Bun-only clone builds
+ * directly), and `.` inside a package folder builds that one.
  *
  * @module
  */
@@ -39,6 +41,7 @@ import {
   ROOT,
   walk,
 } from "./_lib.ts";
+import { viaTurbo } from "./_turbo.ts";
 
 /** Maps a deno.json export target (`./mod.ts`) to its built file stem (`./mod`). */
 function stem(target: string): string {
@@ -384,8 +387,14 @@ export async function build(dirs: string[] = []): Promise<Pkg[]> {
 }
 
 if (isMain(import.meta)) {
+  // With no argument, turbo builds each package (its `build` task, this
+  // script on that folder), restoring unchanged ones from its cache.
+  const code = process.argv.length === 2
+    ? await viaTurbo(["build"], "npm run build")
+    : undefined;
+  if (code !== undefined) process.exit(code);
   try {
-    await build(process.argv.slice(2));
+    await build(process.argv.slice(2).filter((a) => a !== "--no-turbo"));
   } catch (e) {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);

@@ -19,10 +19,19 @@
  * A gate whose tool is missing (a clone with only Deno or only Bun: no npm,
  * no Node) is skipped, and the summary says so in one line.
  *
- * Usage: `deno run -A scripts/check.ts [--no-build] [package-dir...]`
+ * Usage: `deno run -A scripts/check.ts [--no-build] [--root | package-dir...]`
  * (`npm run check`, `deno task check`). Package folders narrow the checks to
- * those packages (tsc still checks the whole repository); `--no-build` packs
- * the existing npm builds (turbo builds them first).
+ * the gates of those packages; `--root` runs only the repository-wide ones
+ * (scripts/ checked, linted and formatted, tsc, one version, the root
+ * publish dry-run and the sizes table); `--no-build` packs the existing npm
+ * builds (turbo builds them first).
+ *
+ * With no argument, where turbo, npm and Node are installed, it runs through
+ * turbo (scripts/_turbo.ts): each package's `check` task (this script on
+ * that folder) and the root `check-root` task (`--root`), after the npm
+ * builds, replaying from its cache every task whose inputs did not change.
+ * Elsewhere (`--no-turbo`, a Deno-only or Bun-only clone) it runs every gate
+ * directly.
  *
  * @module
  */
@@ -52,12 +61,26 @@ import {
   stripAnsi,
   tool,
 } from "./_lib.ts";
+import { viaTurbo } from "./_turbo.ts";
+
+if (process.argv.length === 2) {
+  const code = await viaTurbo(["check", "//#check-root"], "npm run check");
+  if (code !== undefined) process.exit(code);
+}
 
 const dirArgs = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+/** Only the repository-wide gates (turbo's root `check-root` task). */
+const rootOnly = process.argv.includes("--root");
+/** Whether the repository-wide gates run (not with package folders). */
+const repoWide = !dirArgs.length;
 const all = packages();
-const selected: Pkg[] = pick(dirArgs, all);
+const selected: Pkg[] = rootOnly ? [] : pick(dirArgs, all);
 const libraries = selected.filter((p) => p.library);
-const scope = dirArgs.length ? selected.map((p) => rel(p.path)) : [];
+const scope = rootOnly
+  ? ["scripts"]
+  : dirArgs.length
+  ? selected.map((p) => rel(p.path))
+  : [];
 
 const results: { name: string; ok: boolean; seconds: number }[] = [];
 /** Gates not run for want of a tool (a clone with only Deno or Bun). */
@@ -109,7 +132,7 @@ const deno = mustTool("deno");
 const docDirs = selected.filter((p) => p.library).map((p) => rel(p.path));
 const plainDirs = [
   ...selected.filter((p) => !p.library).map((p) => rel(p.path)),
-  ...(dirArgs.length ? [] : ["scripts"]),
+  ...(repoWide ? ["scripts"] : []),
 ];
 await gate("deno check", async () => {
   let failed = 0;
@@ -123,43 +146,45 @@ await gate("deno check", async () => {
 });
 await gate("deno lint", () => cmd(deno, ["lint", ...scope]));
 await gate("deno fmt --check", () => cmd(deno, ["fmt", "--check", ...scope]));
-if (have("tsc -p tsconfig.json", "tsc")) {
+if (repoWide && have("tsc -p tsconfig.json", "tsc")) {
   await gate(
     "tsc -p tsconfig.json",
     () => cmd(mustTool("tsc"), ["-p", "tsconfig.json", "--pretty", "false"]),
   );
 }
 
-await gate("one version for all packages", () => {
-  const errors: string[] = [];
-  const version = all[0]?.deno["version"];
-  const names = new Set(all.map((p) => p.deno["name"]));
-  for (const p of all) {
-    const where = rel(p.path);
-    if (p.deno["version"] !== version) {
-      errors.push(
-        `${where}/deno.json has ${p.deno["version"]}, not ${version}`,
-      );
-    }
-    if (p.npm["version"] !== version) {
-      errors.push(
-        `${where}/package.json has ${p.npm["version"]}, not ${version}`,
-      );
-    }
-    if (p.npm["name"] !== p.deno["name"]) {
-      errors.push(`${where}: package.json and deno.json names differ`);
-    }
-    for (const [dep, v] of Object.entries(p.npm["dependencies"] ?? {})) {
-      if (names.has(dep) && v !== `^${version}`) {
+if (repoWide) {
+  await gate("one version for all packages", () => {
+    const errors: string[] = [];
+    const version = all[0]?.deno["version"];
+    const names = new Set(all.map((p) => p.deno["name"]));
+    for (const p of all) {
+      const where = rel(p.path);
+      if (p.deno["version"] !== version) {
         errors.push(
-          `${where}/package.json wants ${dep}@${v}, not ^${version}`,
+          `${where}/deno.json has ${p.deno["version"]}, not ${version}`,
         );
       }
+      if (p.npm["version"] !== version) {
+        errors.push(
+          `${where}/package.json has ${p.npm["version"]}, not ${version}`,
+        );
+      }
+      if (p.npm["name"] !== p.deno["name"]) {
+        errors.push(`${where}: package.json and deno.json names differ`);
+      }
+      for (const [dep, v] of Object.entries(p.npm["dependencies"] ?? {})) {
+        if (names.has(dep) && v !== `^${version}`) {
+          errors.push(
+            `${where}/package.json wants ${dep}@${v}, not ^${version}`,
+          );
+        }
+      }
     }
-  }
-  console.log(`  version ${version} in ${all.length} packages`);
-  return Promise.resolve(errors);
-});
+    console.log(`  version ${version} in ${all.length} packages`);
+    return Promise.resolve(errors);
+  });
+}
 
 // JSR publishes a package's README as it is, so its source README must have
 // no link that only works inside the repository (the npm build's copy is
@@ -173,10 +198,12 @@ const linkErrors = (readmes: string[]): Promise<string[]> =>
       )
     ),
   );
-await gate(
-  "source READMEs: every link works on jsr.io, npm and GitHub",
-  () => linkErrors(libraries.map((p) => join(p.path, "README.md"))),
-);
+if (libraries.length) {
+  await gate(
+    "source READMEs: every link works on jsr.io, npm and GitHub",
+    () => linkErrors(libraries.map((p) => join(p.path, "README.md"))),
+  );
+}
 
 // Each entry point alone, as JSR scores each package: a type it uses from a
 // sibling package must be exported (re-exported) by the entry itself.
@@ -201,7 +228,7 @@ async function jsrPublishes(cwd: string): Promise<string[] | null> {
     .map((m) => m[1]!).sort();
 }
 
-if (!dirArgs.length) {
+if (repoWide) {
   // From the root, as a release would run it: only the libraries, never the
   // examples (their deno.json says "publish": false).
   await gate("deno publish --dry-run (root): only the libraries", async () => {
@@ -250,27 +277,32 @@ async function keepsTestingImport(tmp: string): Promise<string[]> {
     : ['bundling `import "@twixt/defer/testing"` dropped its registration'];
 }
 
-if (libraries.length && have("npm build, pack and release linters", "npm")) {
+// The sizes table (a repository-wide gate) measures every library.
+const packed = repoWide ? libraryPackages() : libraries;
+if (packed.length && have("npm build, pack and release linters", "npm")) {
   const tmp = mkdtempSync(join(tmpdir(), "twixt-check-"));
   try {
     if (!process.argv.includes("--no-build")) {
       await gate(
         "npm build",
-        async () => (await build(libraries.map((p) => p.path)), 0),
+        async () => (await build(packed.map((p) => p.path)), 0),
       );
     }
-    await gate(
-      "published READMEs: every link works on the registry",
-      () => linkErrors(libraries.map((p) => join(p.path, "npm", "README.md"))),
-    );
+    if (libraries.length) {
+      await gate(
+        "published READMEs: every link works on the registry",
+        () =>
+          linkErrors(libraries.map((p) => join(p.path, "npm", "README.md"))),
+      );
+    }
     if (libraries.some((p) => p.dir === "defer")) {
       await gate(
         'sideEffects keeps import "@twixt/defer/testing" (esbuild)',
         () => keepsTestingImport(tmp),
       );
     }
-    const tarballs = await pack(join(tmp, "tarballs"));
-    if (!dirArgs.length) {
+    const tarballs = await pack(join(tmp, "tarballs"), packed);
+    if (repoWide) {
       await gate("README sizes table is current", async () => {
         const { table, overBudget } = await sizesTable(tarballs, tmp);
         const errors = overBudget ? ["@twixt/defer is over its budget"] : [];

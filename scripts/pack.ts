@@ -10,7 +10,15 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "./build_npm.ts";
-import { isMain, libraryPackages, must, QUIET_ENV, rel, ROOT } from "./_lib.ts";
+import {
+  isMain,
+  libraryPackages,
+  must,
+  type Pkg,
+  QUIET_ENV,
+  rel,
+  ROOT,
+} from "./_lib.ts";
 
 /** One tarball written by {@linkcode pack}. */
 export interface Tarball {
@@ -28,11 +36,17 @@ export interface Tarball {
   files: string[];
 }
 
-/** Packs every built library package into `outDir` and describes the tarballs. */
-export async function pack(outDir: string): Promise<Tarball[]> {
+/**
+ * Packs each built library package (or those of `pkgs`) into `outDir` and
+ * describes the tarballs.
+ */
+export async function pack(
+  outDir: string,
+  pkgs: Pkg[] = libraryPackages(),
+): Promise<Tarball[]> {
   mkdirSync(outDir, { recursive: true });
   const out: Tarball[] = [];
-  for (const pkg of libraryPackages()) {
+  for (const pkg of pkgs) {
     const dir = join(pkg.path, "npm");
     if (!existsSync(join(dir, "package.json"))) continue;
     const json = await must(

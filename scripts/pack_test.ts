@@ -199,9 +199,13 @@ describe("npm tarballs install and work in a fresh Node project", () => {
         t.files.includes("mod.js") && t.files.includes("mod.d.ts"),
         t.name,
       );
+      // The TypeScript source is carried in src/ on purpose (declaration maps
+      // point there); tests and benches are not, nor .ts files elsewhere.
       const stray = t.files.filter((f) =>
-        /_test\.|_bench\.|^bench\/|\.ts$/.test(f) && !f.endsWith(".d.ts")
+        /_test\.|_bench\.|(^|\/)bench\//.test(f) ||
+        (f.endsWith(".ts") && !f.endsWith(".d.ts") && !f.startsWith("src/"))
       );
+      assert.ok(t.files.includes("src/mod.ts"), `${t.name} has no src/mod.ts`);
       assert.deepEqual(
         stray,
         [],

@@ -27,6 +27,16 @@
  * Naming runtimes runs only those; naming package folders runs only their
  * tests (and skips the tarball test).
  *
+ * With no argument, where turbo, npm and Node are installed, it runs
+ * through turbo instead (scripts/_turbo.ts): turbo builds the libraries,
+ * runs each package's `test` task (this script on that folder, all four
+ * runtimes, `--counts=FILE`) and the root `test-tarball` task (the tarball
+ * tests alone, `--tarball-only`), replaying from its cache the tasks whose
+ * inputs did not change. Each task writes its counts to a file turbo caches
+ * with it, so the closing line sums every package, run or replayed. With
+ * arguments, with `--no-turbo`, or without turbo or npm (a Deno-only or
+ * Bun-only clone: `deno task test`, `bun run test`), it runs directly.
+ *
  * @module
  */
 import {
@@ -56,6 +66,13 @@ import {
   tool,
   walk,
 } from "./_lib.ts";
+import {
+  clearCounts,
+  countsFile,
+  readCounts,
+  viaTurbo,
+  writeCounts,
+} from "./_turbo.ts";
 
 /** Leaf-test counts. */
 interface Counts {
@@ -73,19 +90,27 @@ interface Tally extends Counts {
 
 const args = process.argv.slice(2);
 const flag = (f: string): boolean => args.includes(f);
+/** Where to write this run's counts (a turbo task's cached output). */
+const countsArg = args.find((a) => a.startsWith("--counts="))?.slice(9);
+/** Only the tarball tests (turbo's root `test-tarball` task). */
+const tarballOnly = flag("--tarball-only");
 const timeoutArg = args.find((a) => a.startsWith("--timeout="));
 const TIMEOUT = timeoutArg ? Number(timeoutArg.split("=")[1]) : 30 * 60;
 const ALL = ["deno", "bun", "node", "browser"];
-const runtimes = ALL.filter((r) => flag(`--${r}`));
+const runtimes = tarballOnly ? ["node"] : ALL.filter((r) => flag(`--${r}`));
 const wanted = runtimes.length ? runtimes : ALL;
 const dirArgs = args.filter((a) => !a.startsWith("--"));
-const selected: Pkg[] = pick(dirArgs, packages());
-const withPack = !dirArgs.length && !flag("--no-pack");
+const selected: Pkg[] = tarballOnly ? [] : pick(dirArgs, packages());
+const withPack = tarballOnly || (!dirArgs.length && !flag("--no-pack"));
 // One folder per selection, so that turbo's per-package runs do not collide.
 const NODE_TEST_DIR = join(
   ROOT,
   ".node-test",
-  dirArgs.length ? selected.map((p) => p.dir).join("+") : "all",
+  tarballOnly
+    ? "tarball"
+    : dirArgs.length
+    ? selected.map((p) => p.dir).join("+")
+    : "all",
 );
 /** Runtimes and tests not run for want of a tool, for the summary. */
 const skipped: string[] = [];
@@ -407,6 +432,87 @@ const legs: Record<string, () => Promise<Tally>> = {
 
 // ---------------------------------------------------------------- main
 
+/** What a test run writes with `--counts` and the turbo run sums. */
+interface CountsFile {
+  tallies: Tally[];
+  skipped: string[];
+}
+
+/** Prints the summary rows, the skip line and the closing line; the exit code. */
+function summarize(rows: [string, Tally][], skips: string[]): number {
+  banner("summary");
+  const width = Math.max(0, ...rows.map(([label]) => label.length));
+  for (const [label, t] of rows) {
+    const cell = (n: number, w: string): string =>
+      `${String(n).padStart(5)} ${w}`;
+    console.log(
+      `${label.padEnd(width)}${t.runtime.padEnd(7)}${cell(t.passed, "pass")}${
+        cell(t.failed, "fail")
+      }${cell(t.skipped, "skip")}  ${t.seconds.toFixed(1).padStart(6)} s`,
+    );
+    for (const note of t.notes) console.log(`${" ".repeat(width + 8)}${note}`);
+  }
+  if (skips.length) console.log(`skipped: ${[...new Set(skips)].join("; ")}`);
+  const passed = rows.reduce((a, [, t]) => a + t.passed, 0);
+  const failed = rows.reduce((a, [, t]) => a + t.failed, 0);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed ? 1 : 0;
+}
+
+/**
+ * `npm test` with no argument: turbo runs each package's test task and the
+ * tarball task (or replays them from its cache), then the counts files of
+ * all of them are summed. A task that left no counts (it crashed, or a build
+ * it needs failed) counts as one failure.
+ */
+async function testViaTurbo(): Promise<number | undefined> {
+  const tasks: [string, string][] = [
+    ...packages().filter((p) => p.npm["scripts"]?.["test"]).map((
+      p,
+    ): [string, string] => [p.dir, countsFile(p.path, "test")]),
+    ["tarball", countsFile(ROOT, "test-tarball")],
+  ];
+  for (const [, file] of tasks) clearCounts(file);
+  const code = await viaTurbo(["test", "//#test-tarball"], "npm test");
+  if (code === undefined) return undefined;
+  const rows: [string, Tally][] = [];
+  const skips: string[] = [];
+  for (const [label, file] of tasks) {
+    const c = readCounts<CountsFile>(file);
+    if (!c) {
+      rows.push([`${label} `, {
+        ...newTally("-"),
+        failed: 1,
+        notes: [`no counts from its turbo task (${rel(file)})`],
+      }]);
+      continue;
+    }
+    // A runtime that had nothing of this package to run gets no row.
+    for (const t of c.tallies) {
+      if (t.passed || t.failed || t.skipped || t.notes.length) {
+        rows.push([`${label} `, t]);
+      }
+    }
+    skips.push(...c.skipped);
+  }
+  if (code !== 0 && !rows.some(([, t]) => t.failed)) {
+    rows.push(["turbo ", {
+      ...newTally("-"),
+      failed: 1,
+      notes: [`turbo exited with ${code} and no test failed`],
+    }]);
+  }
+  return summarize(rows, skips);
+}
+
+if (!args.length) {
+  const code = await testViaTurbo();
+  if (code !== undefined) {
+    rmSync(reports, { recursive: true, force: true });
+    process.exit(code);
+  }
+}
+
 /**
  * What each runtime's leg needs; a runtime whose tools are missing (a clone
  * with only Deno or only Bun) is skipped, and the summary says so in one line.
@@ -441,19 +547,5 @@ for (const name of wanted) {
 }
 rmSync(reports, { recursive: true, force: true });
 
-banner("summary");
-for (const t of tallies) {
-  const cell = (n: number, w: string): string =>
-    `${String(n).padStart(5)} ${w}`;
-  console.log(
-    `${t.runtime.padEnd(7)}${cell(t.passed, "pass")}${cell(t.failed, "fail")}${
-      cell(t.skipped, "skip")
-    }  ${t.seconds.toFixed(1).padStart(6)} s`,
-  );
-  for (const note of t.notes) console.log(`        ${note}`);
-}
-if (skipped.length) console.log(`skipped: ${skipped.join("; ")}`);
-const passed = tallies.reduce((a, t) => a + t.passed, 0);
-const failed = tallies.reduce((a, t) => a + t.failed, 0);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+if (countsArg) writeCounts(resolve(countsArg), { tallies, skipped });
+process.exit(summarize(tallies.map((t): [string, Tally] => ["", t]), skipped));
