@@ -182,6 +182,8 @@ export interface RunOptions {
   timeout?: number;
   /** Pass the child's output through to ours instead of collecting it. */
   inherit?: boolean;
+  /** Environment variables to add to ours for the child. */
+  env?: Record<string, string>;
 }
 
 /** Runs `cmd` with `args` and collects its output. */
@@ -194,7 +196,7 @@ export function run(
     const child = spawn(cmd, args, {
       cwd: ROOT,
       stdio: opts.inherit ? "inherit" : ["ignore", "pipe", "pipe"],
-      env: { ...process.env, NO_COLOR: "1" },
+      env: { ...process.env, ...opts.env, NO_COLOR: "1" },
     });
     let stdout = "";
     let stderr = "";
