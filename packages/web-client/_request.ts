@@ -258,6 +258,7 @@ export class Exchange {
   #reason: Error | undefined;
   #timer: IDelayedCall | undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #response: Response | undefined;
 
   /** Makes an exchange and starts its timeout; nothing is sent until {@linkcode Exchange.respond}. */
   constructor(spec: Spec) {
@@ -297,6 +298,11 @@ export class Exchange {
     this.finish();
     this.#controller.abort(reason);
     this.#reader?.cancel().catch(noop);
+    // A body nobody began to read: Deno's fetch does not always close its
+    // connection on the abort alone, and a stalled server would then hold
+    // it (and the process) open.
+    const res = this.#response;
+    if (res !== undefined && this.#reader === undefined) discard(res);
   }
 
   /** Ends the exchange's timer: the caller has all it asked for. */
@@ -346,6 +352,7 @@ export class Exchange {
   // redirect): this is the hot path of every request.
   #follow(step: Step): Promise<Response> {
     return this.#send(step).then((res) => {
+      this.#response = res;
       const status = res.status;
       const bad = malformed(res);
       if (bad !== undefined) {

@@ -6,6 +6,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import { createGzip } from "node:zlib";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
 import {
   CancelledError,
   type Deferred,
@@ -455,5 +460,57 @@ describe("a good reply after all that", () => {
       ResponseDone,
     );
     assert.ok(error instanceof ResponseDone);
+  });
+});
+
+// The child program in testdata, found in the source tree (on Node the
+// tests run compiled elsewhere).
+function childScript(): string {
+  const rel = join("packages", "web-client", "testdata", "exit_child.mjs");
+  for (
+    const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]
+  ) {
+    for (let dir = start, i = 0; i < 12; dir = dirname(dir), i++) {
+      if (existsSync(join(dir, rel))) return join(dir, rel);
+    }
+  }
+  throw new Error(`${rel} is not found`);
+}
+
+describe("a program that met hostile servers", () => {
+  it("exits on its own: no socket, timer or stream is left", {
+    timeout: 30_000,
+  }, async () => {
+    const script = childScript();
+    const args = "Deno" in globalThis ? ["run", "-A", script] : [script];
+    const child = spawn(process.execPath, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      cwd: dirname(script),
+    });
+    let out = "";
+    let err = "";
+    child.stdout!.setEncoding("utf8").on("data", (s: string) => (out += s));
+    child.stderr!.setEncoding("utf8").on("data", (s: string) => (err += s));
+    // Bounded: a child still running after 20 s is killed and fails the test.
+    let killed = false;
+    const killer = setTimeout(() => {
+      killed = true;
+      child.kill("SIGKILL");
+    }, 20_000);
+    const code = await new Promise<number | null>((resolve) =>
+      child.on("close", resolve)
+    );
+    clearTimeout(killer);
+    assert.equal(killed, false, `the program did not exit\n${out}\n${err}`);
+    assert.equal(code, 0, err);
+    assert.deepEqual(JSON.parse(out.trim().split("\n").pop()!), [
+      "TimeoutError",
+      "TimeoutError",
+      "ResponseNeverReceived",
+      "TimeoutError",
+      "ok",
+      "CancelledError",
+      "TypeError",
+    ]);
   });
 });
