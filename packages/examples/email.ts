@@ -200,42 +200,14 @@ export function sendEmail(
   let accepted = "";
   const step = (d: Deferred<Reply>): Deferred<Reply> =>
     d.addTimeout(timeout, reactor);
-  const ehlo = (): Deferred<Reply> =>
-    step(client!.command("EHLO twixt.example"));
-  const offers = (reply: Reply, extension: string): boolean =>
-    reply.lines.some((l) => l.toUpperCase().split(" ")[0] === extension);
   const endpoint = new TCP4ClientEndpoint(reactor, host, port, { timeout });
   return connectProtocol(endpoint, new SMTPClient(log))
     .addCallback((c) => {
       client = c;
       return step(c.greeting());
     })
-    .addCallback(ehlo)
-    .addCallback((reply): Reply | Deferred<Reply> => {
-      const tls = secure.starttls;
-      if (tls === undefined) return reply;
-      if (!offers(reply, "STARTTLS")) {
-        throw new MissingExtensionError("STARTTLS");
-      }
-      return step(client!.command("STARTTLS")).addCallback(() => {
-        // Everything after the 220 is TLS: the same protocol goes on.
-        (client!.transport as TCPTransport).startTLS(tls);
-        log("-- TLS started; the rest is encrypted --");
-        return ehlo();
-      });
-    })
-    .addCallback((reply): Reply | Deferred<Reply> => {
-      const auth = secure.auth;
-      if (auth === undefined) return reply;
-      if (!offers(reply, "AUTH")) throw new MissingExtensionError("AUTH");
-      const plain = btoa(
-        String.fromCharCode(
-          ...new TextEncoder().encode(`\0${auth.username}\0${auth.password}`),
-        ),
-      );
-      // The password never reaches the log or an error message.
-      return step(client!.command(`AUTH PLAIN ${plain}`, "AUTH PLAIN ***"));
-    })
+    .addCallback(() => step(client!.command("EHLO twixt.example")))
+    .addCallback((reply) => secureSession(client!, reply, secure, step, log))
     .addCallback(() => step(client!.command(`MAIL FROM:<${email.from}>`)))
     .addCallback(() => step(client!.command(`RCPT TO:<${email.to}>`)))
     .addCallback(() => step(client!.command("DATA")))
@@ -253,6 +225,47 @@ export function sendEmail(
       client?.transport.abortConnection();
       return failure;
     });
+}
+
+/**
+ * The optional steps between EHLO and MAIL FROM: STARTTLS (switching the
+ * same protocol to TLS when the server answers 220) and EHLO again, then
+ * AUTH PLAIN. Each is a Deferred of the reply, like the other steps.
+ */
+function secureSession(
+  client: SMTPClient,
+  ehloReply: Reply,
+  secure: SecureOptions,
+  step: (d: Deferred<Reply>) => Deferred<Reply>,
+  log: (line: string) => void,
+): Reply | Deferred<Reply> {
+  const offers = (reply: Reply, extension: string): boolean =>
+    reply.lines.some((l) => l.toUpperCase().split(" ")[0] === extension);
+  const login = (reply: Reply): Reply | Deferred<Reply> => {
+    const auth = secure.auth;
+    if (auth === undefined) return reply;
+    if (!offers(reply, "AUTH")) throw new MissingExtensionError("AUTH");
+    const plain = btoa(
+      String.fromCharCode(
+        ...new TextEncoder().encode(`\0${auth.username}\0${auth.password}`),
+      ),
+    );
+    // The password never reaches the log or an error message.
+    return step(client.command(`AUTH PLAIN ${plain}`, "AUTH PLAIN ***"));
+  };
+  const tls = secure.starttls;
+  if (tls === undefined) return login(ehloReply);
+  if (!offers(ehloReply, "STARTTLS")) {
+    throw new MissingExtensionError("STARTTLS");
+  }
+  return step(client.command("STARTTLS"))
+    .addCallback(() => {
+      // Everything after the 220 is TLS: the same protocol goes on.
+      (client.transport as TCPTransport).startTLS(tls);
+      log("-- TLS started; the rest is encrypted --");
+      return step(client.command("EHLO twixt.example"));
+    })
+    .addCallback(login);
 }
 
 /** The demo account of the embedded server (`--starttls`). */
