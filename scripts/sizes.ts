@@ -31,7 +31,9 @@ import { isMain, libraryPackages, must, mustTool, ROOT } from "./_lib.ts";
 const BUDGETS: Record<string, number> = {
   "@twixt/defer": 8 * 1024,
   "@twixt/defer/testing": 6 * 1024,
-  "@twixt/reactor": 16 * 1024,
+  // Issue 16 put TLS (about 2.5 KB) in the main entry only: the task and
+  // testing entries reach it through a hook and do not carry it.
+  "@twixt/reactor": 20 * 1024,
   "@twixt/reactor/task": 16 * 1024,
   "@twixt/reactor/testing": 19 * 1024,
   "@twixt/web-client": 19 * 1024,

@@ -30,7 +30,7 @@ import {
   type ListenTCPOptions,
 } from "./tcp.ts";
 import type { IListeningPort } from "./tcp_interfaces.ts";
-import { connectSSL, listenSSL } from "./tls.ts";
+import { _withTLS } from "./_tls_hook.ts";
 import type { ITLSContextFactory } from "./ssl.ts";
 import { isThenable } from "./_thenable.ts";
 import { _process, _timers } from "./_node.ts";
@@ -631,7 +631,9 @@ export class Reactor implements IReactorTime, IReactorCore {
     contextFactory: ITLSContextFactory,
     opts?: ListenTCPOptions,
   ): Deferred<IListeningPort> {
-    return listenSSL(this, port, factory, contextFactory, opts);
+    return _withTLS((tls) =>
+      tls.listenSSL(this, port, factory, contextFactory, opts)
+    );
   }
 
   /**
@@ -658,7 +660,9 @@ export class Reactor implements IReactorTime, IReactorCore {
     contextFactory: ITLSContextFactory,
     opts?: ConnectTCPOptions,
   ): Deferred<P> {
-    return connectSSL(this, host, port, factory, contextFactory, opts);
+    return _withTLS((tls) =>
+      tls.connectSSL(this, host, port, factory, contextFactory, opts)
+    );
   }
 
   #finishStop(): void {

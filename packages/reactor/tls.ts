@@ -34,6 +34,7 @@ import {
 import { CannotListenError, ConnectError } from "./tcp_errors.ts";
 import type { ITLSContextFactory, TLSSide } from "./ssl.ts";
 import { _startTLS, _tlsSetup } from "./_tls_socket.ts";
+import { _registerTLS } from "./_tls_hook.ts";
 import { _checkConnect, _checkListen, _show } from "./_tcp_options.ts";
 
 /**
@@ -292,3 +293,7 @@ function failed<T>(error: unknown): Deferred<T> {
   d.errback(error);
   return d;
 }
+
+// The core (reactor methods, startTLS) reaches TLS through this, so that
+// it does not import it (see _tls_hook.ts).
+_registerTLS({ listenSSL, connectSSL, setup: _tlsSetup, start: _startTLS });

@@ -18,7 +18,7 @@ import type { IProducer, IPushProducer, ITransport } from "./tcp_interfaces.ts";
 import type { Protocol } from "./protocol.ts";
 import { _setImmediate as setImmediate, type _Socket } from "./_node.ts";
 import type { ITLSContextFactory } from "./ssl.ts";
-import { _startTLS, _tlsSetup } from "./_tls_socket.ts";
+import { _tls } from "./_tls_hook.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -267,14 +267,15 @@ export class TCPTransport implements ITransport {
       throw new Error("Cannot start TLS: the connection is closing");
     }
     const client = (this.#owner?._isClient === true) === normal;
-    const setup = _tlsSetup(
+    const tls = _tls();
+    const setup = tls.setup(
       "start TLS",
       contextFactory,
       client ? "client" : "server",
     );
     const plain = this.#socket;
     for (const [event, fn] of this.#listeners) plain.off(event, fn);
-    this.#socket = _startTLS(plain, setup, () => {}, (error) => {
+    this.#socket = tls.start(plain, setup, () => {}, (error) => {
       this.#reason ??= new Failure(error);
       this.#destroy();
     });
