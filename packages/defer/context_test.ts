@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { _snapshotClass } from "./context.ts";
+import { _isolated, _snapshotClass } from "./context.ts";
 import {
   bindContext,
   captureContext,
@@ -35,6 +35,28 @@ describe("captureContext", () => {
           throw new Error("boom");
         }), /boom/);
       assert.equal(als.getStore(), "C");
+    });
+  });
+
+  it("_isolated runs in the caller's context and keeps enterWith inside", () => {
+    const other = new AsyncLocalStorage<string>();
+    als.run("A", () => {
+      const seen = _isolated(
+        (x: number, y: number) => {
+          als.enterWith("inner");
+          other.enterWith("inner too");
+          return `${x + y} ${als.getStore()} ${other.getStore()}`;
+        },
+        1,
+        2,
+      );
+      assert.equal(seen, "3 inner inner too");
+      assert.equal(als.getStore(), "A");
+      assert.equal(other.getStore(), undefined);
+      assert.equal(
+        _isolated(() => als.getStore()),
+        "A",
+      );
     });
   });
 
