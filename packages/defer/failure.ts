@@ -73,6 +73,13 @@ export class Failure<E = unknown> {
    * to take as Python does.
    */
   constructor(value?: E | Failure<E>) {
+    // The common case first: an Error, which carries its own stack and is
+    // never a Failure of any copy (skips a brand lookup that misses slowly).
+    if (value instanceof Error) {
+      this.value = value as E;
+      this.#stack = undefined;
+      return;
+    }
     if (value instanceof Failure) {
       this.value = value.value;
       this.#stack = value.#stack;
