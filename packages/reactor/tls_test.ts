@@ -557,6 +557,63 @@ describe("startTLS", () => {
     );
   });
 
+  it(
+    "a producer paused by clear data before the switch is resumed once it drains, and writes encrypted",
+    {
+      timeout: 30_000,
+    },
+    async () => {
+      const clear = "c".repeat(4 * 1024 * 1024);
+      // Registered while the clear data fills the buffer, so paused; it
+      // writes its lines only when resumed, after the switch.
+      class Lines implements IPushProducer {
+        done = false;
+        constructor(readonly side: LineReceiver) {}
+        pauseProducing(): void {}
+        resumeProducing(): void {
+          if (this.done) return;
+          this.done = true;
+          for (let i = 0; i < 3; i++) this.side.sendLine(`secret-${i}`);
+          this.side.transport.unregisterProducer();
+          this.side.transport.loseConnection();
+        }
+        stopProducing(): void {}
+      }
+      class Busy extends Side {
+        override lineReceived(l: string): void {
+          if (l !== "STARTTLS") return;
+          this.transport.write(clear);
+          this.transport.registerProducer(new Lines(this), true);
+          this.sendLine("");
+          this.sendLine("GO");
+          (this.transport as TCPTransport).startTLS(serverOptions());
+        }
+      }
+      class Reader extends Client {
+        override connectionMade(): void {
+          this.MAX_LENGTH = clear.length + 10;
+          this.sendLine("STARTTLS");
+        }
+        override lineReceived(l: string): void {
+          this.got.push(l.length > 100 ? `${l.length} bytes` : l);
+          if (l === "GO") {
+            (this.transport as TCPTransport).startTLS(this.options);
+          }
+        }
+      }
+      const { client } = await plainPair(Busy, Reader);
+      const reason = await client.lost.promise;
+      assert.ok(reason.check(ConnectionDone), reason.getErrorMessage());
+      assert.deepEqual(client.got, [
+        `${clear.length} bytes`,
+        "GO",
+        "secret-0",
+        "secret-1",
+        "secret-2",
+      ]);
+    },
+  );
+
   it("a server that fails verification loses the connection with the typed error", async () => {
     class UntrustedServer extends Server {
       override lineReceived(l: string): void {

@@ -280,6 +280,9 @@ export class TCPTransport implements ITransport {
       this.#destroy();
     });
     for (const [event, fn] of this.#listeners) this.#socket.on(event, fn);
+    // A producer paused by clear data waits for the plain socket to drain:
+    // the TLS socket, empty, will not say so.
+    if (this.#producerPaused) plain.once("drain", () => this.#onDrain());
   }
 
   /** @internal Closes the connection as the reactor shuts down. */
