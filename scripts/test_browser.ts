@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import {
   existsSync,
   mkdtempSync,
@@ -103,8 +103,8 @@ export function findChromium(): string | undefined {
   return candidates.find((c) => c !== undefined && existsSync(c));
 }
 
-/** The flags that let headless Chromium run here as root, offline. */
-const CHROMIUM_FLAGS = [
+/** The flags that let headless Chromium run here as root, offline (the site test uses them too). */
+export const CHROMIUM_FLAGS: readonly string[] = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -115,6 +115,40 @@ const CHROMIUM_FLAGS = [
   "--disable-sync",
   "--disable-dev-shm-usage",
 ];
+
+/**
+ * Starts headless Chromium on `url` with the profile folder `profile` and
+ * any `extra` flags; `stderr()` is the end of what it printed.
+ */
+export function startChromium(
+  chromium: string,
+  profile: string,
+  url: string,
+  extra: string[] = [],
+): { child: ChildProcess; stderr: () => string } {
+  const child = spawn(chromium, [
+    ...CHROMIUM_FLAGS,
+    `--user-data-dir=${profile}`,
+    ...extra,
+    url,
+  ], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (c: Uint8Array) => {
+    stderr = (stderr + new TextDecoder().decode(c)).slice(-4000);
+  });
+  return { child, stderr: () => stderr };
+}
+
+/** Stops a Chromium from {@linkcode startChromium}, and waits until it has gone. */
+export async function stopChromium(child: ChildProcess): Promise<void> {
+  child.removeAllListeners("exit");
+  if (child.exitCode === null && child.signalCode === null) {
+    // Its profile folder can be removed only once it has gone.
+    const gone = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await gone;
+  }
+}
 
 const isTest = (p: string): boolean => p.endsWith("_test.ts");
 
@@ -420,18 +454,15 @@ export async function runBrowserTests(
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const { port } = server.address() as { port: number };
     const profile = join(tmp, "profile");
-    child = spawn(chromium, [
-      ...CHROMIUM_FLAGS,
-      `--user-data-dir=${profile}`,
+    const started = startChromium(
+      chromium,
+      profile,
       `http://127.0.0.1:${port}/`,
-    ], { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr?.on("data", (c: Uint8Array) => {
-      stderr = (stderr + new TextDecoder().decode(c)).slice(-4000);
-    });
+    );
+    child = started.child;
     child.on(
       "exit",
-      (c) => finish(`Chromium exited early (code ${c}): ${stderr}`),
+      (c) => finish(`Chromium exited early (code ${c}): ${started.stderr()}`),
     );
     timer = setTimeout(
       () => finish(`killed after ${timeoutSeconds} s`),
@@ -449,13 +480,7 @@ export async function runBrowserTests(
     counts.failed += 1;
   } finally {
     clearTimeout(timer);
-    child?.removeAllListeners("exit");
-    if (child && child.exitCode === null && child.signalCode === null) {
-      // Its profile folder can be removed only once it has gone.
-      const gone = new Promise((r) => child!.once("exit", r));
-      child.kill("SIGKILL");
-      await gone;
-    }
+    if (child) await stopChromium(child);
     for (const res of hanging) res.destroy();
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
