@@ -16,6 +16,7 @@ Usage:
       server's reply>".
 """
 import os
+import sys
 from io import BytesIO
 
 from twisted.cred import checkers, portal
@@ -23,8 +24,9 @@ from twisted.internet import defer, reactor, ssl
 from twisted.mail import imap4, smtp
 from zope.interface import implementer
 
-import smtp_peer
-from smtp_peer import Delivery, report
+sys.dont_write_bytecode = True  # importing smtp_peer leaves no __pycache__
+import smtp_peer  # noqa: E402
+from smtp_peer import Delivery, report  # noqa: E402
 
 TESTDATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata")
 USER, PASSWORD = b"alice", b"s3cret-pass"
