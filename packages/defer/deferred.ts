@@ -9,7 +9,7 @@ import { AlreadyCalledError, CancelledError, TimeoutError } from "./errors.ts";
 import { _detachedFailure, Failure, isFailure } from "./failure.ts";
 import type { IDelayedCall, IReactorTime } from "./time.ts";
 import { describeValue, failInPlace } from "./_validate.ts";
-import { _describeHook } from "./describe.ts";
+import { _setPeek } from "./_peek.ts";
 import {
   _callerStack,
   _watch,
@@ -693,25 +693,21 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   // describe.ts reads the state and chain (describeDeferred, printing):
   // handed over once here, so the Deferred itself pays nothing.
   static {
-    _describeHook(
-      this.prototype,
-      (d) => {
-        const s = d.#state;
-        const kind = s & KIND;
-        return {
-          called: (s & CALLED) !== 0,
-          running: (s & RUNNING) !== 0,
-          paused: s >>> 6,
-          entries: kind === ARRAY
-            ? d.#chain as unknown[]
-            : kind === EMPTY
-            ? [1]
-            : [1, callbackOf(kind, d.#chain), errbackOf(kind, d.#chain)],
-        };
-      },
-      passthru,
-      CONTINUE,
-    );
+    _setPeek((d) => {
+      const s = d.#state;
+      const kind = s & KIND;
+      return {
+        called: (s & CALLED) !== 0,
+        running: (s & RUNNING) !== 0,
+        paused: s >>> 6,
+        entries: kind === ARRAY
+          ? d.#chain as unknown[]
+          : kind === EMPTY
+          ? [1]
+          : [1, callbackOf(kind, d.#chain), errbackOf(kind, d.#chain)],
+        cont: CONTINUE,
+      };
+    });
   }
 
   #add(callback: AnyFn, errback: AnyFn): void {

@@ -4,65 +4,35 @@
  * and the one-line form that `console.log`, `util.inspect` and
  * `Deno.inspect` print ({@linkcode formatDeferred}), as Twisted's `repr`.
  *
- * Nothing here runs unless asked: the Deferred hands this module a reader
- * of its private state once, when its class is defined.
+ * Nothing here runs unless asked: the Deferred leaves a reader of its
+ * private state once, when its class is defined (_peek.ts).
  *
  * @module
  */
-import type { Deferred } from "./deferred.ts";
+import { Deferred, passthru } from "./deferred.ts";
 import { Failure } from "./failure.ts";
 import { describeValue } from "./_validate.ts";
+import { peek } from "./_peek.ts";
 
-/** What the class hands over (see deferred.ts). */
-interface Peek {
-  called: boolean;
-  running: boolean;
-  paused: number;
-  // [head, callback, errback, ...]: the entries before `head` have run.
-  entries: unknown[];
+// Printing a Deferred on Node, Bun and Deno: one method under the runtimes'
+// shared symbols, so no runtime is imported. Node and Bun call it with
+// (depth, options, inspect), Deno with (inspect, options). Browser consoles
+// read neither: a bundle that does not describe Deferreds leaves this
+// module out (package.json sideEffects).
+function inspectDeferred(
+  this: Deferred<unknown>,
+  a: unknown,
+  options: unknown,
+  c: unknown,
+): string {
+  const inspect = (typeof a === "function" ? a : c) as
+    | ((v: unknown, o: unknown) => string)
+    | undefined;
+  return formatDeferred(this, (v) => inspect ? inspect(v, options) : "");
 }
-
-let peek: ((d: Deferred<unknown>) => Peek) | undefined;
-let passthruFn: unknown;
-let continueFn: unknown;
-
-/**
- * Called once by deferred.ts with a reader of a Deferred's private state,
- * its `passthru` and its continuation marker; installs the inspect hooks
- * on `proto`. Not public.
- */
-export function _describeHook(
-  proto: object,
-  reader: (d: Deferred<unknown>) => Peek,
-  passthru: unknown,
-  cont: unknown,
-): void {
-  peek = reader;
-  passthruFn = passthru;
-  continueFn = cont;
-  // Methods keyed by the runtimes' shared symbols, so no runtime is
-  // imported: Node and Bun call the first with (depth, options, inspect),
-  // Deno the second with (inspect, options).
-  Object.defineProperty(proto, Symbol.for("nodejs.util.inspect.custom"), {
-    value: function (
-      this: Deferred<unknown>,
-      _depth: unknown,
-      options: unknown,
-      inspect?: (v: unknown, o?: unknown) => string,
-    ): string {
-      return formatDeferred(this, (v) => inspect ? inspect(v, options) : "");
-    },
-    configurable: true,
-    writable: true,
-  });
-  Object.defineProperty(proto, Symbol.for("Deno.customInspect"), {
-    value: function (
-      this: Deferred<unknown>,
-      inspect?: (v: unknown, o?: unknown) => string,
-      options?: unknown,
-    ): string {
-      return formatDeferred(this, (v) => inspect ? inspect(v, options) : "");
-    },
+for (const key of ["nodejs.util.inspect.custom", "Deno.customInspect"]) {
+  Object.defineProperty(Deferred.prototype, Symbol.for(key), {
+    value: inspectDeferred,
     configurable: true,
     writable: true,
   });
@@ -155,13 +125,18 @@ function nameOf(fn: unknown): string {
   return typeof fn === "function" && fn.name ? fn.name : "(anonymous)";
 }
 
-function entryOf(callback: unknown, errback: unknown, ran: boolean) {
+function entryOf(
+  callback: unknown,
+  errback: unknown,
+  ran: boolean,
+  cont: unknown,
+): ChainEntry {
   let entry: ChainEntry;
-  if (callback === continueFn) {
+  if (callback === cont) {
     entry = { kind: "chained", waiter: errback as Deferred<unknown>, ran };
-  } else if (errback === passthruFn) {
+  } else if (errback === passthru) {
     entry = { kind: "callback", callback: nameOf(callback), ran };
-  } else if (callback === passthruFn) {
+  } else if (callback === passthru) {
     entry = { kind: "errback", errback: nameOf(errback), ran };
   } else if (callback === errback) {
     entry = { kind: "both", callback: nameOf(callback), ran };
@@ -210,7 +185,7 @@ function entryOf(callback: unknown, errback: unknown, ran: boolean) {
  * ```
  */
 export function describeDeferred(d: Deferred<unknown>): DeferredDescription {
-  let p: Peek | undefined;
+  let p: ReturnType<NonNullable<typeof peek>> | undefined;
   try {
     p = peek?.(d);
   } catch {
@@ -224,7 +199,7 @@ export function describeDeferred(d: Deferred<unknown>): DeferredDescription {
   const head = p.entries[0] as number;
   const entries: ChainEntry[] = [];
   for (let i = 1; i + 1 < p.entries.length; i += 2) {
-    entries.push(entryOf(p.entries[i], p.entries[i + 1], i < head));
+    entries.push(entryOf(p.entries[i], p.entries[i + 1], i < head, p.cont));
   }
   const next = entries.findIndex((e) => !e.ran);
   const result = d.result;
