@@ -41,7 +41,12 @@ import {
   _checkListen,
   _defaultBacklog,
 } from "./_tcp_options.ts";
-import { _builtin, _NO_TCP, _setImmediate as setImmediate } from "./_node.ts";
+import {
+  _builtin,
+  _NO_TCP,
+  _setImmediate as setImmediate,
+  type _Socket,
+} from "./_node.ts";
 
 // node:net, loaded where it is used so that this module loads in a browser
 // too; there, listening and connecting fail their Deferred instead.
@@ -57,6 +62,15 @@ function net(): typeof import("node:net") {
  * handshake is done, or `onError`.
  */
 export type _Secure = (
+  socket: _Socket,
+  onSecure: (secured: _Socket) => void,
+  onError: (error: Error) => void,
+) => _Socket;
+
+// _Secure as this module uses it: node:net sockets in and out. The public
+// name takes the structural _Socket so that the published types need no
+// @types/node; tls.ts makes both from node:net sockets.
+type Secure = (
   socket: Socket,
   onSecure: (secured: Socket) => void,
   onError: (error: Error) => void,
@@ -185,7 +199,7 @@ export class Port implements IListeningPort, _TransportOwner {
   #server: Server | undefined = undefined;
   #host: TCPAddress;
   #connections = new Set<TCPTransport>();
-  #secure: _Secure | undefined;
+  #secure: Secure | undefined;
 
   /** @internal Made by {@linkcode listenTCP} (and listenSSL, with `secure`). */
   constructor(
@@ -196,7 +210,7 @@ export class Port implements IListeningPort, _TransportOwner {
     secure?: _Secure,
   ) {
     this.#reactor = reactor;
-    this.#secure = secure;
+    this.#secure = secure as unknown as Secure | undefined;
     this.#port = port;
     this.#factory = factory;
     // Twisted's "" is every interface, as its default is.
@@ -466,7 +480,7 @@ export class Connector<P extends Protocol = Protocol>
   #socket: Socket | undefined = undefined;
   #timer: IDelayedCall | undefined = undefined;
   #transport: TCPTransport | undefined = undefined;
-  #secure: _Secure | undefined;
+  #secure: Secure | undefined;
   /** @internal Its connections are the client side (for startTLS). */
   readonly _isClient = true;
   // Fires with the first protocol connected, or fails when an attempt
@@ -485,7 +499,7 @@ export class Connector<P extends Protocol = Protocol>
     secure?: _Secure,
   ) {
     this.#reactor = reactor;
-    this.#secure = secure;
+    this.#secure = secure as unknown as Secure | undefined;
     this.#host = host;
     this.#port = port;
     this.#factory = factory;

@@ -15,6 +15,7 @@
  * @module
  */
 
+import type { Socket } from "node:net";
 import { Deferred } from "@twixt/defer";
 import type { IListeningPort, TCPReactor } from "./tcp_interfaces.ts";
 import type { ClientFactory, Factory, Protocol } from "./protocol.ts";
@@ -160,8 +161,13 @@ function secureWith(
   side: TLSSide,
 ): _Secure {
   const setup = _tlsSetup(action, contextFactory, side);
-  return (socket, onSecure, onError) =>
-    _startTLS(socket, setup, onSecure, onError);
+  const secure = (
+    socket: Socket,
+    onSecure: (secured: Socket) => void,
+    onError: (error: Error) => void,
+  ): Socket => _startTLS(socket, setup, onSecure, onError);
+  // tcp.ts hands it node:net sockets; _Secure names them structurally.
+  return secure as unknown as _Secure;
 }
 
 // The SSL endpoints are the TCP ones over a view of the reactor whose
