@@ -278,7 +278,7 @@ ${
     opts.mermaid
       ? `<script src="${base("assets/mermaid.min.js")}"></script>\n`
       : ""
-  }<script type="module" src="${base("assets/site.js")}"></script>
+  }<script defer src="${base("assets/site.js")}"></script>
 </body>
 </html>
 `;
@@ -293,10 +293,11 @@ function write(out: string, rel: string, text: string): void {
 /** Bundles the page script and the tutorial's programs for the browser. */
 async function bundleClient(out: string): Promise<void> {
   const client = join(ROOT, "scripts", "site", "client");
+  // A classic script, not a module: it then also runs from file://.
   await esbuild.build({
     entryPoints: [join(client, "main.ts")],
     bundle: true,
-    format: "esm",
+    format: "iife",
     platform: "browser",
     target: "es2022",
     outfile: join(out, "assets", "site.js"),
@@ -596,7 +597,10 @@ if (isMain(import.meta)) {
   );
   if (args.includes("--serve")) {
     const portArg = args.find((a) => a.startsWith("--port="));
-    const server = await serve(out, portArg ? Number(portArg.slice(7)) : 8000);
+    // Port 8000 unless told; any free port if 8000 is taken.
+    const server = portArg
+      ? await serve(out, Number(portArg.slice(7)))
+      : await serve(out, 8000).catch(() => serve(out, 0));
     console.log(`site: serving on ${server.url} (Ctrl-C to stop)`);
   }
 }
