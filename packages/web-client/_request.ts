@@ -29,6 +29,13 @@ import {
 } from "./errors.ts";
 import type { Body, ClientOptions } from "./options.ts";
 import { decode } from "./_charset.ts";
+import type { Reply } from "./_transport.ts";
+import {
+  globalPool,
+  type HTTPConnectionPool,
+  poolOption,
+  sendThrough,
+} from "./pool.ts";
 import { redact, type Target, target } from "./_credentials.ts";
 import {
   clock,
@@ -56,6 +63,8 @@ export interface Spec {
   timeout: number;
   /** The clock of `timeout`; undefined for the reactor. */
   clock: IReactorTime | undefined;
+  /** The pool the connections come from. */
+  pool: HTTPConnectionPool;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -95,7 +104,7 @@ export function makeSpec(
   method: unknown,
   headers: unknown,
   body: unknown,
-  opts: ClientOptions & { reactor?: unknown },
+  opts: ClientOptions & { reactor?: unknown; pool?: unknown },
   followByDefault: boolean,
   agentClock?: IReactorTime,
 ): Spec {
@@ -141,6 +150,7 @@ export function makeSpec(
     maxBytes: count("maxBytes", opts.maxBytes),
     timeout: seconds("timeout", opts.timeout),
     clock: clock("reactor", opts.reactor) ?? agentClock,
+    pool: poolOption(opts.pool) ?? globalPool(),
   };
 }
 
@@ -258,7 +268,7 @@ export class Exchange {
   #reason: Error | undefined;
   #timer: IDelayedCall | undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  #response: Response | undefined;
+  #response: Reply | undefined;
 
   /** Makes an exchange and starts its timeout; nothing is sent until {@linkcode Exchange.respond}. */
   constructor(spec: Spec) {
@@ -333,7 +343,7 @@ export class Exchange {
    * Credentials are not sent on to another origin. Resolves with the first
    * response that is not followed.
    */
-  respond(): Promise<Response> {
+  respond(): Promise<Reply> {
     const { method, headers, body } = this.spec;
     return this.#follow({ method, headers, body, redirects: 0, page: false });
   }
@@ -343,14 +353,14 @@ export class Exchange {
    * a status it does not want: `HTTPError` for 400 and above,
    * `PageRedirect` for a 3xx that was not followed.
    */
-  page(): Promise<Response> {
+  page(): Promise<Reply> {
     const { method, headers, body } = this.spec;
     return this.#follow({ method, headers, body, redirects: 0, page: true });
   }
 
   // One step from fetch's answer to the response wanted (or the next
   // redirect): this is the hot path of every request.
-  #follow(step: Step): Promise<Response> {
+  #follow(step: Step): Promise<Reply> {
     return this.#send(step).then((res) => {
       this.#response = res;
       const status = res.status;
@@ -368,10 +378,10 @@ export class Exchange {
   }
 
   async #redirect(
-    res: Response,
+    res: Reply,
     location: string,
     step: Step,
-  ): Promise<Response> {
+  ): Promise<Reply> {
     const status = res.status;
     const limit = this.spec.redirectLimit;
     const next = this.#resolve(location, res);
@@ -423,7 +433,7 @@ export class Exchange {
     });
   }
 
-  async #unwanted(res: Response): Promise<never> {
+  async #unwanted(res: Reply): Promise<never> {
     const status = res.status;
     if (status >= 400) {
       throw new HTTPError(
@@ -450,7 +460,7 @@ export class Exchange {
    * `ResponseFailed` if the body is cut off.
    */
   async stream(
-    res: Response,
+    res: Reply,
     sink: (chunk: Uint8Array) => unknown,
   ): Promise<void> {
     const max = this.spec.maxBytes;
@@ -470,7 +480,7 @@ export class Exchange {
   }
 
   /** The whole body, with the limits and errors of {@linkcode Exchange.stream}. */
-  bytes(res: Response): Promise<Uint8Array> {
+  bytes(res: Reply): Promise<Uint8Array> {
     if (this.#readsWhole(res)) {
       return res.arrayBuffer().then((b) => new Uint8Array(b), this.#bodyFailed);
     }
@@ -479,7 +489,7 @@ export class Exchange {
   }
 
   /** The whole body as text, decoded by `decoder` (see {@linkcode Exchange.bytes}). */
-  text(res: Response, decoder: TextDecoder): Promise<string> {
+  text(res: Reply, decoder: TextDecoder): Promise<string> {
     if (decoder.encoding === "utf-8" && this.#readsWhole(res)) {
       return res.text().then(undefined, this.#bodyFailed);
     }
@@ -489,7 +499,7 @@ export class Exchange {
   // With no limit, or a length known to be within it, the runtime reads
   // the body in one go (arrayBuffer, text), faster than a chunk loop in
   // JavaScript; abort still stops it. Otherwise chunks are counted.
-  #readsWhole(res: Response): boolean {
+  #readsWhole(res: Reply): boolean {
     const max = this.spec.maxBytes;
     if (max === undefined) return true;
     const length = bodyLength(res);
@@ -505,7 +515,7 @@ export class Exchange {
    * The body of a response that is itself the error, read up to `maxBytes`
    * and cut there without failing: the status is the news.
    */
-  async errorBody(res: Response): Promise<Uint8Array> {
+  async errorBody(res: Reply): Promise<Uint8Array> {
     const max = this.spec.maxBytes ?? Infinity;
     const chunks: Uint8Array[] = [];
     await this.#read(res, (chunk, total) => {
@@ -519,19 +529,13 @@ export class Exchange {
     return concat(chunks);
   }
 
-  #send({ method, headers, body }: Step): Promise<Response> {
-    const init: RequestInit = {
+  #send({ method, headers, body }: Step): Promise<Reply> {
+    return sendThrough(this.spec.pool, this.#href, {
       method,
-      redirect: "manual",
+      headers,
+      body,
       signal: this.#controller.signal,
-    };
-    if (headers !== undefined) init.headers = headers;
-    if (body !== undefined) init.body = body as BodyInit;
-    try {
-      return fetch(this.#href, init);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
 
   // fetch failed: no response at all.
@@ -549,7 +553,7 @@ export class Exchange {
   // STOP ends the reading early (the rest is cancelled), and throwing fails
   // it. A reader that did not reach the end is always cancelled.
   async #read(
-    res: Response,
+    res: Reply,
     each: (chunk: Uint8Array, total: number) => unknown,
   ): Promise<void> {
     const body = res.body;
@@ -583,7 +587,7 @@ export class Exchange {
     }
   }
 
-  #resolve(location: string, res: Response): URL {
+  #resolve(location: string, res: Reply): URL {
     try {
       return new URL(location, this.#href);
     } catch {
@@ -625,7 +629,7 @@ const MAX_HEAD = 16 * 1024;
  * `Content-Length` (Node's refuses it: a sign of response smuggling), or a
  * head larger than 16 KiB (Node's limit). Undefined for a good response.
  */
-export function malformed(res: Response): string | undefined {
+export function malformed(res: Reply): string | undefined {
   // A browser's manual redirect: status 0 by design, not a bad status.
   if (res.type === "opaqueredirect") return undefined;
   const status = res.status;
@@ -648,7 +652,7 @@ export function malformed(res: Response): string | undefined {
 }
 
 /** The decoded body length the response announces, if it can be known. */
-export function bodyLength(res: Response): number | undefined {
+export function bodyLength(res: Reply): number | undefined {
   const encoding = res.headers.get("content-encoding");
   if (encoding !== null && encoding.toLowerCase() !== "identity") {
     return undefined;
@@ -658,8 +662,9 @@ export function bodyLength(res: Response): number | undefined {
 }
 
 /** Lets go of a body not wanted, so its connection is released. */
-export function discard(res: Response): void {
-  if (res.body !== null && !res.bodyUsed) res.body.cancel().catch(noop);
+export function discard(res: Reply): void {
+  if (res.drop !== undefined) res.drop();
+  else if (res.body !== null && !res.bodyUsed) res.body.cancel().catch(noop);
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

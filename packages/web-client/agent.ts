@@ -24,6 +24,8 @@ import {
 import { clock, optionsBag, show } from "./_options.ts";
 import type { AgentOptions, Body } from "./options.ts";
 import { statusPhrase } from "./_status.ts";
+import { HTTPConnectionPool, poolOption } from "./pool.ts";
+import type { Reply } from "./_transport.ts";
 import { ResponseDone } from "./errors.ts";
 
 /**
@@ -61,7 +63,9 @@ export class Agent {
    * Makes an agent.
    *
    * @param reactor The clock for `timeout`; default the reactor.
-   * @param opts Options for every request.
+   * @param opts Options for every request, and the `pool` its
+   * connections come from (default: a pool of its own that keeps no
+   * connection, as Twisted's).
    * @throws TypeError or RangeError for a bad option, naming it and its
    * value (as Twisted's `Agent` raises at construction).
    */
@@ -69,7 +73,10 @@ export class Agent {
     this.#reactor = clock("reactor", reactor);
     const o = optionsBag<AgentOptions>(opts, "Agent");
     checkAgentOptions(o);
-    this.#opts = { ...o };
+    // As Twisted: without a pool, one of its own that keeps nothing.
+    const pool = poolOption(o.pool) ??
+      new HTTPConnectionPool(this.#reactor, false);
+    this.#opts = { ...o, pool };
   }
 
   /**
@@ -110,7 +117,7 @@ export class Agent {
   }
 }
 
-let takeBody: (r: Response) => [Exchange, globalThis.Response] | undefined;
+let takeBody: (r: Response) => [Exchange, Reply] | undefined;
 
 /**
  * The head of an HTTP response from {@linkcode Agent.request}, as Twisted's
@@ -151,7 +158,7 @@ export class Response {
   readonly length: number | undefined;
   /** The URL that answered (after any redirects followed). */
   readonly url: string;
-  #source: [Exchange, globalThis.Response] | undefined;
+  #source: [Exchange, Reply] | undefined;
 
   static {
     takeBody = (r) => {
@@ -162,10 +169,10 @@ export class Response {
   }
 
   /** @internal Made by {@linkcode Agent.request}. */
-  constructor(ex: Exchange, res: globalThis.Response) {
+  constructor(ex: Exchange, res: Reply) {
     this.code = res.status;
     this.phrase = res.statusText || statusPhrase(res.status);
-    this.headers = res.headers;
+    this.headers = res.allHeaders?.() ?? res.headers as Headers;
     this.length = bodyLength(res);
     this.url = ex.url;
     this.#source = [ex, res];

@@ -59,6 +59,7 @@ export {
   SchemeNotSupported,
 } from "./errors.ts";
 export { getPage, getPageBytes } from "./get_page.ts";
+export { HTTPConnectionPool } from "./pool.ts";
 export type {
   AgentOptions,
   Body,

@@ -5,6 +5,7 @@
  */
 
 import type { IReactorTime } from "@twixt/defer";
+import type { HTTPConnectionPool } from "./pool.ts";
 
 /** A request body: text (sent as UTF-8) or bytes. */
 export type Body = string | Uint8Array;
@@ -34,6 +35,12 @@ export interface ClientOptions {
   agent?: string | undefined;
   /** The most body bytes to read; more fails with `BodyTooLarge`. */
   maxBytes?: number | undefined;
+  /**
+   * The {@linkcode HTTPConnectionPool} the connections come from. Default:
+   * for getPage, getPageBytes and downloadPage a persistent pool they
+   * share; for an Agent a pool of its own that keeps nothing (as Twisted).
+   */
+  pool?: HTTPConnectionPool | undefined;
 }
 
 /**

@@ -1,0 +1,108 @@
+/**
+ * What an exchange asks of a transport: send one request (no redirects
+ * followed) and give back its response as a {@linkcode Reply}. Two
+ * transports stand behind the one Agent: the runtime's `fetch`, and
+ * `node:http` with keep-alive agents (llhttp) where it is faster
+ * (`_node_http.ts`).
+ *
+ * @module
+ */
+
+import type { Body } from "./options.ts";
+import { builtin } from "./_node.ts";
+
+/** The headers of a reply, as far as an exchange reads them. */
+export interface ReplyHeaders {
+  get(name: string): string | null;
+  has(name: string): boolean;
+  forEach(each: (value: string, name: string) => void): void;
+}
+
+/**
+ * A response as an exchange reads it: a fetch `Response` is one as it is;
+ * the node:http transport makes its own, with the body read straight from
+ * the socket (a `ReadableStream` is made only when the body is streamed).
+ */
+export interface Reply {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: ReplyHeaders;
+  readonly body: ReadableStream<Uint8Array> | null;
+  readonly bodyUsed: boolean;
+  readonly type?: string;
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  /** Lets go of the body unread, closing its connection (node:http). */
+  drop?(): void;
+  /** The headers as a `Headers`, for an Agent's Response (node:http). */
+  allHeaders?(): Headers;
+}
+
+/** One request as a transport sends it. */
+export interface Outgoing {
+  method: string;
+  headers: Headers | undefined;
+  body: Body | undefined;
+  signal: AbortSignal;
+  /** Whether the connection may be kept for another request. */
+  persistent: boolean;
+}
+
+/** A transport: sends `out` to `url` (without credentials). */
+export type Send = (url: string, out: Outgoing) => Promise<Reply>;
+
+/** The names of the transports, for {@linkcode transportName}. */
+export type TransportName = "fetch" | "node";
+
+/**
+ * The runtime's fetch, with redirects left to the exchange. A connection
+ * that must not be kept is asked to close (`Connection: close`, which
+ * Deno's, Bun's and Node's fetch all honour; a browser drops the header
+ * and keeps its own pool).
+ */
+export const fetchSend: Send = (url, out) => {
+  const init: RequestInit = {
+    method: out.method,
+    redirect: "manual",
+    signal: out.signal,
+  };
+  let headers = out.headers;
+  if (!out.persistent) {
+    headers = new Headers(headers);
+    headers.set("connection", "close");
+  }
+  if (headers !== undefined) init.headers = headers;
+  if (out.body !== undefined) init.body = out.body as BodyInit;
+  try {
+    return fetch(url, init);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+};
+
+/**
+ * The transport a new pool uses: `TWIXT_HTTP_TRANSPORT` (`fetch` or
+ * `node`) when set, which is how the test suite runs once per transport;
+ * else the fastest this runtime has (see the README's Performance
+ * section). A browser, or a runtime without `node:http`, always has fetch.
+ */
+export function transportName(hasNode: boolean): TransportName {
+  const env = (globalThis as {
+    process?: { env?: Record<string, string | undefined> };
+  }).process?.env;
+  const asked = env?.["TWIXT_HTTP_TRANSPORT"];
+  if (asked === "fetch" || !hasNode) return "fetch";
+  return defaultTransport();
+}
+
+function defaultTransport(): TransportName {
+  return "fetch";
+}
+
+/**
+ * The transport a pool made now would use on this runtime: for tests that
+ * check what only one transport does.
+ */
+export function activeTransport(): TransportName {
+  return transportName(builtin("node:http") !== undefined);
+}
