@@ -144,6 +144,16 @@ describe("printing a Deferred", () => {
     );
   });
 
+  it("is what Deno.inspect prints, on Deno", (t) => {
+    const deno = (globalThis as {
+      Deno?: { inspect(v: unknown): string };
+    }).Deno;
+    if (deno === undefined) return t.skip("not on Deno");
+    const d = succeed(7);
+    const n = describeDeferred(d).id;
+    assert.equal(deno.inspect(d), `<Deferred #${n} current result: 7>`);
+  });
+
   it("shows a cancelled Deferred's Failure", () => {
     const d = new Deferred();
     d.cancel();
