@@ -32,9 +32,7 @@ export function turboUnavailable(): string | undefined {
   // Inside a turbo task, a nested turbo run would be a loop.
   if (process.env["TURBO_HASH"]) return "already inside a turbo task";
   const missing = ["turbo", "npm", "node"].filter((t) => !tool(t));
-  return missing.length
-    ? `no ${missing.join(", ")} here (npm ci installs them)`
-    : undefined;
+  return missing.length ? `no ${missing.join(", ")} here` : undefined;
 }
 
 /**
