@@ -202,9 +202,11 @@ export class Chain {
   }
 
   /** The Deferred's state and result, as describeDeferred gives them. */
-  state(): { state: string; result: string; line: string } {
+  state(): { state: string; result: string; line: string; next: number } {
     const about = describeDeferred(this.d as Deferred<unknown>);
     return {
+      // While the chain holds its entries, one per step, in order.
+      next: about.entries.length === this.steps.length ? about.next : -1,
       state: about.state,
       result: about.waitingOn
         ? "waiting on the inner Deferred"

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The chain explorer embedded in the guides (`<div class="chain-explorer">`
  * in the Markdown): the reader adds steps, fires the Deferred, and watches
@@ -211,6 +213,9 @@ export function mountExplorer(root: HTMLElement): void {
     el.dataset["in"] = input;
     el.dataset["out"] = output;
     el.className = `step ran ran-${side}${threw ? " threw" : ""} current`;
+    for (const n of list.querySelectorAll(".step.next")) {
+      n.classList.remove("next");
+    }
     arrow(i, output, output.startsWith("Failure"));
     lastLit = i;
   }
@@ -255,6 +260,8 @@ export function mountExplorer(root: HTMLElement): void {
     play(() => {
       const now = c.state();
       if (now.state === "waiting") {
+        // describeDeferred says which entry runs when the inner one fires.
+        if (now.next >= 0) stepEl(now.next).classList.add("next");
         buttons.inner.disabled = false;
         setStatus("waiting");
         return;

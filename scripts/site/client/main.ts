@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The site's script: renders the Mermaid diagrams (with the copy of
  * mermaid the site carries: no network), mounts the chain explorers and

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The Run buttons under the tutorial's getPage programs: each loads the
  * program, bundled for the browser from packages/examples (site.ts

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * Loaded first into every page the site's test opens (site_test.ts
  * injects it): collects console errors, failed and outside requests, the
@@ -55,11 +57,14 @@ async function scenario(n: number): Promise<unknown> {
   click(root, `[data-fire="${s.fire}"]`);
   const settled = () => ["done", "waiting"].includes(root.dataset["status"]!);
   await until(settled, "the chain to run");
+  let waitingNext: string | null = null;
   if (s.inner) {
     await until(
       () => root.dataset["status"] === "waiting",
       "the chain to wait",
     );
+    waitingNext =
+      root.querySelector<HTMLElement>("li.step.next")?.dataset["step"] ?? null;
     click(root, '[data-fire="inner"]');
     await until(() => root.dataset["status"] === "done", "the inner Deferred");
   }
@@ -74,6 +79,7 @@ async function scenario(n: number): Promise<unknown> {
     ),
     state: root.dataset["state"],
     line: root.dataset["line"],
+    waitingNext,
   };
 }
 
