@@ -42,11 +42,10 @@ export function turboUnavailable(): string | undefined {
  */
 export async function viaTurbo(
   tasks: string[],
-  what: string,
 ): Promise<number | undefined> {
   const why = turboUnavailable();
   if (why) {
-    console.log(`turbo not used (${why}): ${what} runs every package directly`);
+    console.log(`turbo not used (${why}): running every package directly`);
     return undefined;
   }
   const r = await run(mustTool("turbo"), [

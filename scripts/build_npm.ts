@@ -390,7 +390,7 @@ if (isMain(import.meta)) {
   // With no argument, turbo builds each package (its `build` task, this
   // script on that folder), restoring unchanged ones from its cache.
   const code = process.argv.length === 2
-    ? await viaTurbo(["build"], "npm run build")
+    ? await viaTurbo(["build"])
     : undefined;
   if (code !== undefined) process.exit(code);
   try {

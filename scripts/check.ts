@@ -64,7 +64,7 @@ import {
 import { viaTurbo } from "./_turbo.ts";
 
 if (process.argv.length === 2) {
-  const code = await viaTurbo(["check", "//#check-root"], "npm run check");
+  const code = await viaTurbo(["check", "//#check-root"]);
   if (code !== undefined) process.exit(code);
 }
 

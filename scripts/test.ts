@@ -473,7 +473,7 @@ async function testViaTurbo(): Promise<number | undefined> {
     ["tarball", countsFile(ROOT, "test-tarball")],
   ];
   for (const [, file] of tasks) clearCounts(file);
-  const code = await viaTurbo(["test", "//#test-tarball"], "npm test");
+  const code = await viaTurbo(["test", "//#test-tarball"]);
   if (code === undefined) return undefined;
   const rows: [string, Tally][] = [];
   const skips: string[] = [];
