@@ -398,6 +398,16 @@ async function buildApi(out: string, pages: Page[]): Promise<number> {
     })(?![\\w/])`,
     "g",
   );
+  // The breadcrumbs write the file as text with an entity for each "/".
+  const entityNames = new Map(
+    entries.map((e) => [e.file.replace(/\//g, "&#x2F;"), e.specifier]),
+  );
+  const entityRe = new RegExp(
+    `(?<=>)(${
+      [...entityNames.keys()].map((f) => f.replace(/[.]/g, "\\.")).join("|")
+    })(?=<)`,
+    "g",
+  );
   let rewritten = 0;
   const walkHtml = (d: string): void => {
     for (const name of readdirSync(d)) {
@@ -405,7 +415,8 @@ async function buildApi(out: string, pages: Page[]): Promise<number> {
       if (statSync(p).isDirectory()) walkHtml(p);
       else if (name.endsWith(".html")) {
         const text = readFileSync(p, "utf8");
-        const next = text.replace(fileRe, (f) => names.get(f) ?? f);
+        const next = text.replace(fileRe, (f) => names.get(f) ?? f)
+          .replace(entityRe, (f) => entityNames.get(f) ?? f);
         if (next !== text) {
           writeFileSync(p, next);
           rewritten++;
