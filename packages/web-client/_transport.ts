@@ -92,11 +92,16 @@ export function transportName(hasNode: boolean): TransportName {
   }).process?.env;
   const asked = env?.["TWIXT_HTTP_TRANSPORT"];
   if (asked === "fetch" || !hasNode) return "fetch";
+  if (asked === "node") return "node";
   return defaultTransport();
 }
 
 function defaultTransport(): TransportName {
-  return "fetch";
+  const g = globalThis as { Deno?: unknown; Bun?: unknown };
+  // Deno's and Bun's node:http clients are slower than their fetch;
+  // Node's fetch (undici's fetch layer) is slower than its node:http.
+  if (g.Deno !== undefined || g.Bun !== undefined) return "fetch";
+  return "node";
 }
 
 /**

@@ -12,7 +12,10 @@ import {
   type Outgoing,
   type Reply,
   type Send,
+  transportName,
 } from "./_transport.ts";
+import { NodeHttp } from "./_node_http.ts";
+import { builtin } from "./_node.ts";
 
 /**
  * Sends a request through `pool`'s transport: how an exchange reaches the
@@ -125,9 +128,21 @@ export class HTTPConnectionPool {
     return promised(close());
   }
 
+  // Chosen at the first request, so that a pool made where node:http is
+  // not wanted never loads it.
+  #transport(): Send {
+    const http = builtin<typeof import("node:http")>("node:http");
+    if (http === undefined || transportName(true) === "fetch") {
+      return fetchSend;
+    }
+    const node = new NodeHttp(this, http);
+    this.#close = () => node.close();
+    return node.send;
+  }
+
   static {
     sendThrough = (pool, url, out) => {
-      const send = pool.#send ??= fetchSend;
+      const send = pool.#send ??= pool.#transport();
       return send(url, { ...out, persistent: pool.persistent });
     };
     checkPool = (pool) => {
@@ -154,11 +169,18 @@ export function poolOption(p: unknown): HTTPConnectionPool | undefined {
 let shared: HTTPConnectionPool | undefined;
 
 /**
- * The pool getPage, getPageBytes and downloadPage share: persistent, made
- * at first use.
+ * The pool getPage, getPageBytes and downloadPage share: persistent,
+ * keeping up to 256 idle connections per host, made at first use.
  */
 export function globalPool(): HTTPConnectionPool {
-  return shared ??= new HTTPConnectionPool();
+  if (shared === undefined) {
+    shared = new HTTPConnectionPool();
+    // Many requests at once from one program are getPage's common use: keep
+    // as many idle connections as Node's default agent does (256), not
+    // Twisted's 2, or each burst would open its connections again.
+    shared.maxPersistentPerHost = 256;
+  }
+  return shared;
 }
 
 function promised(p: Promise<void>): Deferred<void> {
