@@ -342,6 +342,8 @@ describe("the tutorial site", { skip }, () => {
       assert.deepEqual(r.errors, []);
       const html = readFileSync(join(OUT, "api", e.file, "index.html"), "utf8");
       assert.ok(!html.includes(`&quot;${e.file}&quot;`), e.file);
+      assert.ok(!html.includes(`>${e.file.replace(/\//g, "&#x2F;")}<`), e.file);
+      assert.ok(html.includes(`>${e.specifier}<`), e.specifier);
     }
     const clock = readFileSync(
       join(OUT, "api", "reactor", "task.ts", "~", "Clock.html"),
