@@ -436,10 +436,16 @@ const legs: Record<string, () => Promise<Tally>> = {
 interface CountsFile {
   tallies: Tally[];
   skipped: string[];
+  /** When the run ended (ms since the epoch): a replay's is older. */
+  ended: number;
 }
 
 /** Prints the summary rows, the skip line and the closing line; the exit code. */
-function summarize(rows: [string, Tally][], skips: string[]): number {
+function summarize(
+  rows: [string, Tally][],
+  skips: string[],
+  notes: string[] = [],
+): number {
   banner("summary");
   const width = Math.max(0, ...rows.map(([label]) => label.length));
   for (const [label, t] of rows) {
@@ -453,6 +459,7 @@ function summarize(rows: [string, Tally][], skips: string[]): number {
     for (const note of t.notes) console.log(`${" ".repeat(width + 8)}${note}`);
   }
   if (skips.length) console.log(`skipped: ${[...new Set(skips)].join("; ")}`);
+  for (const note of notes) console.log(note);
   const passed = rows.reduce((a, [, t]) => a + t.passed, 0);
   const failed = rows.reduce((a, [, t]) => a + t.failed, 0);
   console.log(`${passed} passed, ${failed} failed`);
@@ -473,12 +480,15 @@ async function testViaTurbo(): Promise<number | undefined> {
     ["tarball", countsFile(ROOT, "test-tarball")],
   ];
   for (const [, file] of tasks) clearCounts(file);
+  const started = Date.now();
   const code = await viaTurbo(["test", "//#test-tarball"]);
   if (code === undefined) return undefined;
   const rows: [string, Tally][] = [];
   const skips: string[] = [];
+  const replayed: string[] = [];
   for (const [label, file] of tasks) {
     const c = readCounts<CountsFile>(file);
+    if (c && c.ended < started) replayed.push(label);
     if (!c) {
       rows.push([`${label} `, {
         ...newTally("-"),
@@ -502,7 +512,10 @@ async function testViaTurbo(): Promise<number | undefined> {
       notes: [`turbo exited with ${code} and no test failed`],
     }]);
   }
-  return summarize(rows, skips);
+  const note = replayed.length
+    ? [`replayed from turbo's cache: ${replayed.join(", ")}`]
+    : [];
+  return summarize(rows, skips, note);
 }
 
 if (!args.length) {
@@ -547,5 +560,8 @@ for (const name of wanted) {
 }
 rmSync(reports, { recursive: true, force: true });
 
-if (countsArg) writeCounts(resolve(countsArg), { tallies, skipped });
+if (countsArg) {
+  const counts: CountsFile = { tallies, skipped, ended: Date.now() };
+  writeCounts(resolve(countsArg), counts);
+}
 process.exit(summarize(tallies.map((t): [string, Tally] => ["", t]), skipped));
