@@ -69,7 +69,7 @@ function setUp(): {
 
 describe("sendEmail in memory", () => {
   it("connects through the reactor it is given, to the host and port asked, with the step timeout", () => {
-    const { reactor, log, d } = setUp();
+    const { reactor, d } = setUp();
     assert.deepEqual(
       reactor.tcpClients.map((
         [host, port, , timeout],
@@ -172,7 +172,7 @@ describe("sendEmail in memory", () => {
   });
 
   it("gives the same result when every byte arrives on its own", () => {
-    const { reactor, factory, log, d } = setUp();
+    const { reactor, factory, d } = setUp();
     const { client } = reactor.connectors[0]!.succeed(factory, {
       chunkSize: 1,
     });
