@@ -36,6 +36,9 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
 // Statuses whose response has no body, whatever its headers say.
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 const encoder = new TextEncoder();
+// Stateless when not streaming: one serves every body (making one costs
+// more than decoding a small page).
+const utf8 = new TextDecoder();
 const USER_AGENT =
   (globalThis as { navigator?: { userAgent?: string } }).navigator
     ?.userAgent ?? "node";
@@ -276,7 +279,7 @@ class NodeReply implements Reply {
   }
 
   text(): Promise<string> {
-    return this.#collect().then((b) => new TextDecoder().decode(b));
+    return this.#collect().then((b) => utf8.decode(b));
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {

@@ -31,7 +31,11 @@ describe("the suite on the other transport", () => {
     skip: nested || g.Deno !== undefined,
     timeout: 300_000,
   }, async () => {
-    const env = { ...process.env, TWIXT_HTTP_TRANSPORT: other, NO_COLOR: "1" };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      TWIXT_HTTP_TRANSPORT: other,
+      NO_COLOR: "1",
+    };
     // Set by node --test in its children: it would make this run a nested
     // one, which runs no file.
     delete env["NODE_TEST_CONTEXT"];
