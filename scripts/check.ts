@@ -248,6 +248,44 @@ if (repoWide) {
   }
 }
 
+// Every entry point bundles for the browser from source, with no shims,
+// plugins or warnings (issue 13): esbuild and `bun build --target=browser`.
+if (repoWide) {
+  const entries = libraryPackages().flatMap((p) =>
+    Object.values(denoExports(p)).map((e) => rel(join(p.path, e)))
+  );
+  const bundlers: [string, string, (entry: string) => string[]][] = [
+    ["esbuild", "esbuild", (entry) => [
+      entry,
+      "--bundle",
+      "--platform=browser",
+      "--format=esm",
+      "--log-level=warning",
+      "--outfile=/dev/null",
+    ]],
+    ["bun build", "bun", (entry) => [
+      "build",
+      "--target=browser",
+      entry,
+      `--outfile=${join(tmpdir(), "twixt-browser-bundle.js")}`,
+    ]],
+  ];
+  for (const [name, bin, args] of bundlers) {
+    if (!have(`browser bundles (${name})`, bin)) continue;
+    await gate(`browser bundles (${name}): no shims, no warnings`, async () => {
+      const errors: string[] = [];
+      for (const entry of entries) {
+        const r = await run(mustTool(bin), args(entry), { stream: false });
+        const out = stripAnsi(r.output);
+        if (r.code !== 0 || /warn|error/i.test(out)) {
+          errors.push(`${entry}: ${out.trim() || `exit ${r.code}`}`);
+        }
+      }
+      return errors;
+    });
+  }
+}
+
 /**
  * Bundles `import "@twixt/defer/testing"` with esbuild against the npm build
  * and checks that the import-time registration survived tree shaking (the
