@@ -140,9 +140,11 @@ export function publishedReadme(pkg: Pkg, text: string): string {
 export const NODE_NOTE = `## Node versions
 
 ESM only, with \`.d.ts\` types and declaration maps into the TypeScript
-source carried in \`src/\`. \`import\` works on Node 20.0 and later
-(\`engines\`: \`>=20.0.0\`); \`require()\` of this package needs Node 20.19 or
-later, where Node loads ES modules from \`require()\`. On Deno and Bun, use
+source carried in \`src/\`. \`import\` works on Node 20.16 and later
+(\`engines\`: \`>=20.16.0\`: Node built-ins are reached through
+\`process.getBuiltinModule\`, so that every entry point also loads in a
+browser); \`require()\` of this package needs Node 20.19 or later, where
+Node loads ES modules from \`require()\`. On Deno and Bun, use
 the TypeScript source directly.
 `;
 
@@ -322,8 +324,9 @@ export async function buildPackage(pkg: Pkg): Promise<Json> {
     ...(main ? { main: `${main}.js`, types: `${main}.d.ts` } : {}),
     exports: exportMap,
     sideEffects,
-    // import works on 20.0; require() of ESM needs 20.19 (the README says so).
-    engines: { node: ">=20.0.0" },
+    // process.getBuiltinModule (TCP, TLS, files, context) needs 20.16;
+    // require() of ESM needs 20.19 (the README says so).
+    engines: { node: ">=20.16.0" },
     ...(root["repository"]
       ? {
         repository: {
