@@ -15,12 +15,18 @@ export interface Target {
   shown: string;
   /** `Basic …` for the URL's credentials, if it had any. */
   authorization: string | undefined;
+  /** The URL parsed, without credentials (`href`): not to be changed. */
+  url: URL;
 }
 
-/** Splits `u`; a URL without credentials is returned as it is, at no cost. */
+/**
+ * Splits `u`, taking its credentials out of it; a URL without credentials
+ * is returned as it is, at no cost.
+ */
 export function target(u: URL): Target {
   if (u.username === "" && u.password === "") {
-    return { href: u.href, shown: u.href, authorization: undefined };
+    const href = u.href;
+    return { href, shown: href, authorization: undefined, url: u };
   }
   // As curl, Deno and Bun: percent-decoded, UTF-8, "user:" when no password.
   const pair = `${unescape(u.username)}:${unescape(u.password)}`;
@@ -32,7 +38,7 @@ export function target(u: URL): Target {
   const shown = u.href;
   u.username = "";
   u.password = "";
-  return { href: u.href, shown, authorization };
+  return { href: u.href, shown, authorization, url: u };
 }
 
 function unescape(s: string): string {

@@ -56,8 +56,8 @@ export class NodeHttp {
   }
 
   /** Sends one request and resolves with its response head. */
-  send = (url: string, out: Outgoing): Promise<Reply> =>
-    this.#send(new URL(url), out, false);
+  send = (url: URL, out: Outgoing): Promise<Reply> =>
+    this.#send(url, out, false);
 
   #send(u: URL, out: Outgoing, retried: boolean): Promise<Reply> {
     const secure = u.protocol === "https:";
@@ -98,20 +98,24 @@ export class NodeHttp {
     };
     if (secure) (options as { servername?: string }).servername = options.host!;
     return new Promise<Reply>((resolve, reject) => {
-      const signal = out.signal;
-      if (signal.aborted) {
-        reject(signal.reason);
+      const ex = out.exchange;
+      if (ex.reason !== undefined) {
+        reject(ex.reason);
         return;
       }
       const req = mod.request(options);
       let reply: NodeReply | undefined;
-      const onAbort = (): void => {
-        reply?.fail(signal.reason);
+      // The exchange calls this on abort: no AbortSignal, whose listeners
+      // cost Node more than a whole request of its own.
+      const onAbort = (reason: Error): void => {
+        reply?.fail(reason);
         req.destroy();
-        reject(signal.reason);
+        reject(reason);
       };
-      signal.addEventListener("abort", onAbort, { once: true });
-      const done = (): void => signal.removeEventListener("abort", onAbort);
+      ex.onAbort = onAbort;
+      const done = (): void => {
+        if (ex.onAbort === onAbort) ex.onAbort = undefined;
+      };
       req.on("error", (e: Error) => {
         if (reply !== undefined) {
           reply.fail(e);
@@ -121,7 +125,7 @@ export class NodeHttp {
         if (
           !retried && req.reusedSocket && body === undefined &&
           this.#settings.retryAutomatically && IDEMPOTENT.has(out.method) &&
-          !signal.aborted
+          ex.reason === undefined
         ) {
           // The kept connection was closed by the server: again, once, on
           // a new one (the host's other kept connections are likely gone
@@ -173,6 +177,9 @@ export class NodeHttp {
     return Promise.all(closing).then(() => undefined);
   }
 }
+
+const decodeUtf8 = (b: Uint8Array): string => utf8.decode(b);
+const bufferOf = (b: Uint8Array): ArrayBuffer => b.buffer as ArrayBuffer;
 
 /** The headers of a node:http response, read as `Headers` reads. */
 class NodeHeaders implements ReplyHeaders {
@@ -279,11 +286,11 @@ class NodeReply implements Reply {
   }
 
   text(): Promise<string> {
-    return this.#collect().then((b) => utf8.decode(b));
+    return this.#collect(false).then(decodeUtf8);
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#collect().then((b) => b.buffer as ArrayBuffer);
+    return this.#collect(true).then(bufferOf);
   }
 
   // The body as it is to be read: through a decoder for each coding of
@@ -320,7 +327,9 @@ class NodeReply implements Reply {
     return this.#source = source;
   }
 
-  #collect(): Promise<Uint8Array> {
+  // The body's bytes, joined once at the end; `own` when the caller keeps
+  // them (else one chunk is given as it came, a view of Node's pool).
+  #collect(own: boolean): Promise<Uint8Array> {
     if (this.#empty) {
       this.#used = true;
       return Promise.resolve(new Uint8Array(0));
@@ -344,6 +353,10 @@ class NodeReply implements Reply {
       source.once("end", () => {
         this.#onFail = undefined;
         this.#done();
+        if (!own && chunks.length === 1) {
+          resolve(chunks[0]!);
+          return;
+        }
         // A copy: small node Buffers share one pooled ArrayBuffer.
         const out = new Uint8Array(size);
         let at = 0;

@@ -29,7 +29,7 @@ import {
 } from "./errors.ts";
 import type { Body, ClientOptions } from "./options.ts";
 import { decode } from "./_charset.ts";
-import type { Reply } from "./_transport.ts";
+import type { Abortable, Reply } from "./_transport.ts";
 import {
   globalPool,
   type HTTPConnectionPool,
@@ -49,8 +49,8 @@ import {
 
 /** A checked request, ready to send. */
 export interface Spec {
-  /** The URL fetched: without credentials. */
-  url: string;
+  /** The URL fetched: without credentials (parsed once, never changed). */
+  url: URL;
   /** The URL as messages show it: its password, if any, as `***`. */
   shown: string;
   method: string;
@@ -139,7 +139,7 @@ export function makeSpec(
     }
   }
   return {
-    url: to.href,
+    url: to.url,
     shown: to.shown,
     method: m,
     headers: h,
@@ -252,19 +252,22 @@ export function request<T>(
 }
 
 /**
- * One request and its redirects, sharing one AbortController, and the
- * timer of `timeout`, which runs from the request to the end of the body
- * (or to the last step the caller takes: see {@linkcode deferredOf}).
+ * One request and its redirects, sharing one abort (an AbortController
+ * only where fetch asks for its signal), and the timer of `timeout`, which
+ * runs from the request to the end of the body (or to the last step the
+ * caller takes: see {@linkcode deferredOf}).
  */
-export class Exchange {
+export class Exchange implements Abortable {
   /** The request as checked. */
   readonly spec: Spec;
   /** The URL of the response being handled, as shown (password as `***`). */
   url: string;
   /** The Deferred of the step under way, failed at once by the timeout. */
   live: Deferred<unknown> | undefined;
-  #href: string;
-  #controller = new AbortController();
+  /** Told of an abort by the transport's request under way (see {@linkcode Abortable}). */
+  onAbort: ((reason: Error) => void) | undefined;
+  #url: URL;
+  #controller: AbortController | undefined;
   #reason: Error | undefined;
   #timer: IDelayedCall | undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -274,7 +277,7 @@ export class Exchange {
   constructor(spec: Spec) {
     this.spec = spec;
     this.url = spec.shown;
-    this.#href = spec.url;
+    this.#url = spec.url;
     if (spec.timeout > 0) {
       this.#timer = (spec.clock ?? reactor).callLater(
         spec.timeout,
@@ -288,9 +291,14 @@ export class Exchange {
     return this.#reason !== undefined;
   }
 
-  /** Fires when the exchange is aborted. */
+  /** Fires when the exchange is aborted (made at the first read). */
   get signal(): AbortSignal {
-    return this.#controller.signal;
+    let c = this.#controller;
+    if (c === undefined) {
+      c = this.#controller = new AbortController();
+      if (this.#reason !== undefined) c.abort(this.#reason);
+    }
+    return c.signal;
   }
 
   /** Why the exchange was aborted (`CancelledError`, `TimeoutError`), if it was. */
@@ -306,7 +314,10 @@ export class Exchange {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
     this.finish();
-    this.#controller.abort(reason);
+    const onAbort = this.onAbort;
+    this.onAbort = undefined;
+    onAbort?.(reason);
+    this.#controller?.abort(reason);
     this.#reader?.cancel().catch(noop);
     // A body nobody began to read: Deno's fetch does not always close its
     // connection on the abort alone, and a stalled server would then hold
@@ -403,7 +414,7 @@ export class Exchange {
     let { method, headers, body } = step;
     const toGet = (status === 303 && method !== "GET" && method !== "HEAD") ||
       ((status === 301 || status === 302) && method === "POST");
-    const crossOrigin = new URL(this.#href).origin !== next.origin;
+    const crossOrigin = this.#url.origin !== next.origin;
     if (headers !== undefined && (toGet || crossOrigin)) {
       headers = new Headers(headers);
       const drop = [
@@ -423,7 +434,7 @@ export class Exchange {
       headers.set("authorization", to.authorization);
     }
     this.url = to.shown;
-    this.#href = to.href;
+    this.#url = to.url;
     return this.#follow({
       method,
       headers,
@@ -530,11 +541,13 @@ export class Exchange {
   }
 
   #send({ method, headers, body }: Step): Promise<Reply> {
-    return sendThrough(this.spec.pool, this.#href, {
+    const pool = this.spec.pool;
+    return sendThrough(pool, this.#url, {
       method,
       headers,
       body,
-      signal: this.#controller.signal,
+      exchange: this,
+      persistent: pool.persistent,
     });
   }
 
@@ -542,7 +555,7 @@ export class Exchange {
   #sendFailed = (e: unknown): never => {
     if (this.#reason !== undefined) throw this.#reason;
     if (isRefused(e)) {
-      const u = new URL(this.#href);
+      const u = this.#url;
       const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
       throw new ConnectionRefusedError(u.hostname, port, { cause: e });
     }
@@ -589,7 +602,7 @@ export class Exchange {
 
   #resolve(location: string, res: Reply): URL {
     try {
-      return new URL(location, this.#href);
+      return new URL(location, this.#url);
     } catch {
       discard(res);
       // No cause: the parser's message shows the Location as it came.

@@ -38,18 +38,41 @@ export interface Reply {
   allHeaders?(): Headers;
 }
 
+/**
+ * The exchange a request belongs to, as a transport sees it: how it learns
+ * that the exchange was aborted. node:http aborts its request through
+ * `onAbort`; only fetch needs an `AbortSignal`, made at its first use
+ * (an AbortController and its listener cost Node more than the rest of an
+ * exchange).
+ */
+export interface Abortable {
+  /** Why the exchange was aborted; undefined while it goes on. */
+  readonly reason: Error | undefined;
+  /** Fires when the exchange is aborted (made at the first read). */
+  readonly signal: AbortSignal;
+  /**
+   * Called once, with the reason, when the exchange is aborted: set by the
+   * transport for its request under way, cleared when it is done with it.
+   */
+  onAbort: ((reason: Error) => void) | undefined;
+}
+
 /** One request as a transport sends it. */
 export interface Outgoing {
   method: string;
   headers: Headers | undefined;
   body: Body | undefined;
-  signal: AbortSignal;
+  /** The exchange the request belongs to. */
+  exchange: Abortable;
   /** Whether the connection may be kept for another request. */
   persistent: boolean;
 }
 
-/** A transport: sends `out` to `url` (without credentials). */
-export type Send = (url: string, out: Outgoing) => Promise<Reply>;
+/**
+ * A transport: sends `out` to `url` (without credentials; parsed once, by
+ * the exchange, and not changed after).
+ */
+export type Send = (url: URL, out: Outgoing) => Promise<Reply>;
 
 /** The names of the transports, for {@linkcode transportName}. */
 export type TransportName = "fetch" | "node";
@@ -64,7 +87,7 @@ export const fetchSend: Send = (url, out) => {
   const init: RequestInit = {
     method: out.method,
     redirect: "manual",
-    signal: out.signal,
+    signal: out.exchange.signal,
   };
   let headers = out.headers;
   if (!out.persistent) {
@@ -74,7 +97,7 @@ export const fetchSend: Send = (url, out) => {
   if (headers !== undefined) init.headers = headers;
   if (out.body !== undefined) init.body = out.body as BodyInit;
   try {
-    return fetch(url, init);
+    return fetch(url.href, init);
   } catch (e) {
     return Promise.reject(e);
   }

@@ -23,8 +23,8 @@ import { builtin } from "./_node.ts";
  */
 export let sendThrough: (
   pool: HTTPConnectionPool,
-  url: string,
-  out: Omit<Outgoing, "persistent">,
+  url: URL,
+  out: Outgoing,
 ) => Promise<Reply>;
 
 /** Checks a pool's attributes (they may have been changed): throws as the option checks do. */
@@ -143,7 +143,7 @@ export class HTTPConnectionPool {
   static {
     sendThrough = (pool, url, out) => {
       const send = pool.#send ??= pool.#transport();
-      return send(url, { ...out, persistent: pool.persistent });
+      return send(url, out);
     };
     checkPool = (pool) => {
       flag("persistent", pool.persistent);
