@@ -918,6 +918,31 @@ describe("Deferred stack depth", () => {
     assert.equal(depthAfterChaining(1), depthAfterChaining(50));
   });
 
+  // An Error thrown in a callback captures the frames under it, at a cost
+  // per frame: firing puts one frame of the library there, not two.
+  it("runs a callback fired by callback() with one frame of its own under it", () => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = Infinity;
+    try {
+      const depth = (): number => (new Error().stack ?? "").split("\n").length;
+      let inCaller = 0;
+      let inCallback = 0;
+      const d = new Deferred<number>();
+      d.addCallback(() => {
+        inCallback = depth();
+      });
+      const fire = (): void => {
+        inCaller = depth();
+        d.callback(1);
+      };
+      fire();
+      // The callback's own frame, then the Deferred's.
+      assert.equal(inCallback - inCaller, 2);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  });
+
   const N = 1_000_000;
 
   // Each Deferred's callback returns the next one, which waits on the

@@ -9,10 +9,16 @@ import { _isolated, captureContext, type ContextSnapshot } from "./context.ts";
 import { Deferred } from "./deferred.ts";
 import { Failure } from "./failure.ts";
 import { fail, isThenable } from "./factories.ts";
+import { _NOT_READY, _takeResult } from "./unhandled.ts";
 
 // A generator driven by inlineCallbacks, and the Deferred it fires; that
 // Deferred is replaced when the outer one is cancelled (see cancel below).
 interface Status<T> {
+  // deno-lint-ignore no-explicit-any
+  it: Generator<unknown, T, any>;
+  // Added to each Deferred the generator waits on: made once per call, not
+  // once per wait.
+  resume: (r: unknown) => void;
   deferred: Deferred<T>;
   waitingOn: Deferred<unknown> | undefined;
   // The generator's own async context, in which every step after the
@@ -94,13 +100,17 @@ export function inlineCallbacks<A extends unknown[], T>(
       );
     }
     const status: Status<T> = {
+      it,
+      resume: (r: unknown): void => {
+        drive(r, status);
+      },
       deferred: undefined as unknown as Deferred<T>,
       waitingOn: undefined,
       context: undefined,
       started: false,
     };
     const outer = cancellable(status);
-    drive(undefined, it, status);
+    drive(undefined, status);
     return outer;
   };
 }
@@ -139,21 +149,16 @@ class Threw {
 // The context is captured only when the generator first waits, and again
 // each time it waits after a wake-up, never when it ends: a generator that
 // never waits takes no snapshot, and one that waits once takes one.
-function drive<T>(
-  first: unknown,
-  // deno-lint-ignore no-explicit-any
-  it: Generator<unknown, T, any>,
-  status: Status<T>,
-): void {
+function drive<T>(first: unknown, status: Status<T>): void {
   const context = status.context;
   let end: typeof WAITING | Threw | IteratorReturnResult<T>;
   if (!status.started) {
     status.started = true;
-    end = _isolated(stepsInContext<T>, first, it, status);
+    end = _isolated(stepsInContext<T>, first, status);
   } else {
     end = context === undefined
-      ? steps(first, it, status)
-      : context.run(stepsInContext<T>, first, it, status);
+      ? steps(first, status)
+      : context.run(stepsInContext<T>, first, status);
   }
   if (end === WAITING) return;
   status.waitingOn = undefined;
@@ -167,21 +172,18 @@ function drive<T>(
 // it, except on Node 20).
 function stepsInContext<T>(
   first: unknown,
-  // deno-lint-ignore no-explicit-any
-  it: Generator<unknown, T, any>,
   status: Status<T>,
 ): typeof WAITING | Threw | IteratorReturnResult<T> {
-  const end = steps(first, it, status);
+  const end = steps(first, status);
   if (end === WAITING) status.context = captureContext();
   return end;
 }
 
 function steps<T>(
   first: unknown,
-  // deno-lint-ignore no-explicit-any
-  it: Generator<unknown, T, any>,
   status: Status<T>,
 ): typeof WAITING | Threw | IteratorReturnResult<T> {
+  const it = status.it;
   let result = first;
   for (;;) {
     let step: IteratorResult<unknown, T>;
@@ -202,24 +204,16 @@ function steps<T>(
       yielded = Deferred.fromPromise(yielded);
     }
     const d = yielded as Deferred<unknown>;
-    // Fired already: take the result and loop; else resume from its callback.
-    let sync = true;
-    let syncResult: unknown;
-    let arrived = false;
-    d.addBoth((r: unknown) => {
-      if (sync) {
-        arrived = true;
-        syncResult = r;
-      } else {
-        drive(r, it, status);
-      }
-    });
-    sync = false;
-    if (!arrived) {
+    // Fired already, its chain run: take the result (leaving undefined, as
+    // a callback returning nothing would) and loop; else resume from a
+    // callback. Taking it directly spares a callback and a closure.
+    const taken = _takeResult(d);
+    if (taken === _NOT_READY) {
       status.waitingOn = d;
+      d.addBoth(status.resume);
       return WAITING;
     }
-    result = syncResult;
+    result = taken;
   }
 }
 

@@ -81,6 +81,35 @@ describe("inlineCallbacks", () => {
     assert.equal(child.result, undefined);
   });
 
+  it("leaves a yielded fired Deferred with undefined too, failed or not", () => {
+    const ok = succeed("x");
+    const bad = fail(new RangeError("Nope"));
+    const f = inlineCallbacks(function* () {
+      const x: string = yield ok;
+      try {
+        yield bad;
+      } catch {
+        return x;
+      }
+      return "not caught";
+    });
+    assert.equal(successResultOf(f()), "x");
+    assert.equal(ok.result, undefined);
+    assert.equal(bad.result, undefined);
+  });
+
+  it("waits for a yielded fired Deferred that is paused", () => {
+    const child = succeed(3);
+    child.pause();
+    const d = inlineCallbacks(function* () {
+      const n: number = yield child;
+      return n + 1;
+    })();
+    assertNoResult(d);
+    child.unpause();
+    assert.equal(successResultOf(d), 4);
+  });
+
   it("waits for promises", async () => {
     const f = inlineCallbacks(function* () {
       const v: number = yield Promise.resolve(4);

@@ -169,6 +169,30 @@ export class DebugInfo {
   }
 }
 
+/** @internal What {@linkcode _takeResult} returns for a Deferred not ready. */
+export const _NOT_READY: unique symbol = Symbol("not ready");
+
+// deno-lint-ignore no-explicit-any
+let takeResult: (d: any) => unknown = () => _NOT_READY;
+
+/**
+ * @internal The result of a Deferred whose chain has run to its end, taken
+ * as a callback returning `undefined` would take it: the Deferred is left
+ * with `undefined`, and a Failure counts as handled. {@linkcode _NOT_READY}
+ * if it has no result yet, is paused or waiting, or is running its chain.
+ * For inlineCallbacks, which would otherwise add a callback to take it;
+ * here rather than in deferred.ts, whose exports are all public.
+ */
+export function _takeResult(d: object): unknown {
+  return takeResult(d);
+}
+
+/** @internal Set once by deferred.ts, which can read a Deferred's state. */
+// deno-lint-ignore no-explicit-any
+export function _setTakeResult(fn: (d: any) => unknown): void {
+  takeResult = fn;
+}
+
 /** @internal The stack of the caller's caller, for debugging. */
 export function _callerStack(): string {
   return (new Error().stack ?? "").split("\n").slice(3).join("\n");
