@@ -77,8 +77,11 @@ const SUPPRESS = 4;
 // one entry whose other side passes the result through, as the function
 // alone (CALLBACK, ERRBACK), one function for both sides (BOTH), or a
 // continuation to a waiting Deferred (the waiter alone, CONTINUED); else
-// an ARRAY [head, callback, errback, callback, errback, ...] whose first
-// slot is the index of the next entry to run.
+// an ARRAY [head, entry, entry, ...] whose first slot is the index of the
+// next entry to run. An entry whose errback passes failures through (an
+// addCallback, the common case) is its callback alone, one slot; any
+// other is three, PAIR, callback, errback.
+const PAIR: unknown = { pair: true };
 const KIND = 7 << 3;
 const EMPTY = 0;
 const CALLBACK = 1 << 3;
@@ -484,11 +487,18 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         let errback: unknown;
         if (kind === ARRAY) {
           const entries = current.#chain as unknown[];
-          const head = entries[0] as number;
+          let head = entries[0] as number;
           callback = entries[head];
-          errback = entries[head + 1];
-          if (head + 2 < entries.length) {
-            entries[0] = head + 2;
+          if (callback !== PAIR) {
+            errback = passthru;
+            head += 1;
+          } else {
+            callback = entries[head + 1];
+            errback = entries[head + 2];
+            head += 3;
+          }
+          if (head < entries.length) {
+            entries[0] = head;
           } else {
             current.#chain = undefined;
             current.#state = state & ~KIND;
@@ -805,7 +815,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         running: (s & RUNNING) !== 0,
         paused: s >>> 6,
         entries: kind === ARRAY
-          ? d.#chain as unknown[]
+          ? pairsOf(d.#chain as unknown[])
           : kind === EMPTY
           ? [1]
           : [1, callbackOf(kind, d.#chain), errbackOf(kind, d.#chain)],
@@ -829,7 +839,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   #add(callback: AnyFn, errback: AnyFn): void {
     // The common case first: one more entry on an unfired chain's array.
     if ((this.#state & (KIND | CALLED)) === ARRAY) {
-      (this.#chain as unknown[]).push(callback, errback);
+      if (errback === passthru) (this.#chain as unknown[]).push(callback);
+      else (this.#chain as unknown[]).push(PAIR, callback, errback);
       return;
     }
     this.#push(callback, errback);
@@ -842,7 +853,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     const state = this.#state;
     const kind = state & KIND;
     if (kind === ARRAY) {
-      (this.#chain as unknown[]).push(callback, errback);
+      if (errback === passthru) (this.#chain as unknown[]).push(callback);
+      else (this.#chain as unknown[]).push(PAIR, callback, errback);
       return;
     }
     if (kind === EMPTY) {
@@ -858,16 +870,22 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         this.#state = state | single;
         return;
       }
-      this.#chain = [1, callback, errback];
+      this.#chain = [1, PAIR, callback, errback];
     } else {
+      // One array literal per case: growing one by push costs a copy.
       const stored = this.#chain;
-      this.#chain = [
-        1,
-        callbackOf(kind, stored),
-        errbackOf(kind, stored),
-        callback,
-        errback,
-      ];
+      const single = errback === passthru;
+      if (kind === CALLBACK) {
+        this.#chain = single
+          ? [1, stored, callback]
+          : [1, stored, PAIR, callback, errback];
+      } else {
+        const first = callbackOf(kind, stored);
+        const second = errbackOf(kind, stored);
+        this.#chain = single
+          ? [1, PAIR, first, second, callback]
+          : [1, PAIR, first, second, PAIR, callback, errback];
+      }
     }
     this.#state = (state & ~KIND) | ARRAY;
   }
@@ -1008,6 +1026,24 @@ function checkTimeout(
       }: it must be a function`,
     );
   }
+}
+
+// An ARRAY chain as describe.ts reads it: [head, callback, errback, ...],
+// two slots per entry, head the index of the next entry's callback.
+function pairsOf(entries: unknown[]): unknown[] {
+  const pairs: unknown[] = [0];
+  const head = entries[0] as number;
+  for (let i = 1; i < entries.length;) {
+    if (i === head) pairs[0] = pairs.length;
+    if (entries[i] === PAIR) {
+      pairs.push(entries[i + 1], entries[i + 2]);
+      i += 3;
+    } else {
+      pairs.push(entries[i], passthru);
+      i += 1;
+    }
+  }
+  return pairs;
 }
 
 // The two sides of an entry stored in a single-entry form.
