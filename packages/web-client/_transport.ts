@@ -85,10 +85,11 @@ export type TransportName = "fetch" | "node";
  */
 export const fetchSend: Send = (url, out) => {
   const init: RequestInit = {
-    method: out.method,
     redirect: "manual",
     signal: out.exchange.signal,
   };
+  // Each member given costs Deno's RequestInit conversion: GET is the default.
+  if (out.method !== "GET") init.method = out.method;
   let headers = out.headers;
   if (!out.persistent) {
     headers = new Headers(headers);

@@ -5,7 +5,8 @@
  * and 50 in flight at a time. Every contender reads the whole body as
  * text and keeps its connections (fetch its own pool; node:http a
  * keep-alive Agent; getPage its shared pool; Twisted an HTTPConnectionPool
- * keeping 50 per host). Rounds rotate the order; the table gives the
+ * keeping 50 per host); raw node:http sends the headers fetch and getPage
+ * send (Accept, Accept-Encoding, User-Agent). Rounds rotate the order; the table gives the
  * median round's wall time and the client process's CPU time.
  *
  * Also measured: getPage on the transport the runtime does not use by
@@ -54,9 +55,16 @@ const url = `http://127.0.0.1:${port}/`;
 
 type Get = () => Promise<string>;
 const keepAlive = new http.Agent({ keepAlive: true });
+// The request getPage and fetch send: the same bytes on the wire, so the
+// server's work is the same for every contender.
+const headers = {
+  accept: "*/*",
+  "accept-encoding": "gzip, deflate, br",
+  "user-agent": "node",
+};
 const rawNode: Get = () =>
   new Promise((resolve, reject) => {
-    http.get(url, { agent: keepAlive }, (res) => {
+    http.get(url, { agent: keepAlive, headers }, (res) => {
       const chunks: Uint8Array[] = [];
       res.on("data", (c: Uint8Array) => chunks.push(c));
       res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
