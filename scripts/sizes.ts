@@ -29,14 +29,16 @@ import { isMain, libraryPackages, must, mustTool, ROOT } from "./_lib.ts";
  * measured then), so that growth is a decision.
  */
 const BUDGETS: Record<string, number> = {
-  "@twixt/defer": 8 * 1024,
+  // describe.ts (issue 14) and context.ts (issue 11) added about 1.5 KB.
+  "@twixt/defer": 9 * 1024,
   "@twixt/defer/testing": 6 * 1024,
   // Issue 16 put TLS (about 2.5 KB) in the main entry only: the task and
   // testing entries reach it through a hook and do not carry it.
   "@twixt/reactor": 20 * 1024,
   "@twixt/reactor/task": 16 * 1024,
   "@twixt/reactor/testing": 19 * 1024,
-  "@twixt/web-client": 19 * 1024,
+  // The pool and the node:http transport (issue 12) added about 3 KB.
+  "@twixt/web-client": 23 * 1024,
 };
 
 const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
