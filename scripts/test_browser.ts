@@ -484,7 +484,7 @@ export async function runBrowserTests(
     for (const res of hanging) res.destroy();
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
-    rmSync(tmp, { recursive: true, force: true });
+    await removeProfile(tmp);
   }
   for (const r of results) {
     if (r.status === "pass") counts.passed++;
@@ -507,4 +507,20 @@ if (isMain(import.meta)) {
   for (const n of c.notes) console.log(`  ${n}`);
   console.log(`${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
   process.exit(c.failed ? 1 : 0);
+}
+
+/**
+ * Removes a Chromium profile folder: its helper processes may still write
+ * there for a moment after the browser has gone, so a few tries, bounded.
+ */
+export async function removeProfile(dir: string): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  console.log(`browser test: could not remove ${dir}`);
 }

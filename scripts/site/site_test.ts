@@ -18,13 +18,18 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as esbuild from "esbuild";
 import { ROOT } from "../_lib.ts";
-import { findChromium, startChromium, stopChromium } from "../test_browser.ts";
+import {
+  findChromium,
+  removeProfile,
+  startChromium,
+  stopChromium,
+} from "../test_browser.ts";
 import { blocks } from "../../packages/examples/_docs.ts";
 import { buildSite, entryPoints, OUT, RUNNABLE } from "./build.ts";
 import { fileFor, serve } from "./serve.ts";
@@ -63,22 +68,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let text = "";
   for await (const c of req) text += new TextDecoder().decode(c as Uint8Array);
   return text;
-}
-
-/**
- * Removes a Chromium profile folder: its helper processes may still write
- * there for a moment after the browser has gone, so a few tries, bounded.
- */
-async function removeProfile(dir: string): Promise<void> {
-  for (let i = 0; i < 20; i++) {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  console.log(`site test: could not remove ${dir}`);
 }
 
 /** Builds the site, loads `urls` in Chromium, returns the reports. */
