@@ -27,7 +27,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pack, type Tarball } from "./pack.ts";
-import { must, mustTool, QUIET_ENV, ROOT, run } from "./_lib.ts";
+import { must, QUIET_ENV, ROOT } from "./_lib.ts";
+import { checkConsumer } from "./_consumer_tsconfig.ts";
 
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), "twixt-pack-test-")));
 const project = join(tmp, "project");
@@ -267,29 +268,11 @@ describe("npm tarballs install and work in a fresh Node project", () => {
   });
 
   it("type-checks a consumer against the installed types", async () => {
-    writeFileSync(join(project, "consumer.ts"), consumerSource());
-    writeFileSync(
-      join(project, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: {
-          target: "ES2022",
-          lib: ["ES2022", "DOM"],
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          strict: true,
-          noEmit: true,
-          skipLibCheck: false,
-          // @types/node from the workspace toolchain; the packages themselves
-          // come from this project's node_modules only.
-          types: ["node"],
-          typeRoots: [join(ROOT, "node_modules", "@types")],
-        },
-        files: ["consumer.ts"],
-      }),
-    );
-    const r = await run(mustTool("tsc"), ["-p", ".", "--pretty", "false"], {
-      cwd: project,
-      stream: false,
+    // @types/node from the workspace toolchain; the packages themselves
+    // come from this project's node_modules only.
+    const r = await checkConsumer(project, consumerSource(), {
+      types: ["node"],
+      typeRoots: [join(ROOT, "node_modules", "@types")],
     });
     assert.equal(
       r.code,

@@ -20,7 +20,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bin, libraryPackages, run } from "./_lib.ts";
+import { libraryPackages } from "./_lib.ts";
+import { checkConsumer } from "./_consumer_tsconfig.ts";
 
 /** Uses every entry point, and the names most likely to drag in node types. */
 const CONSUMER = `
@@ -95,28 +96,8 @@ after(() => {
 describe("the published types", () => {
   it("type-check in a project without @types/node (types: [], lib ES2022 + DOM)", async (t) => {
     if (built.length < 3) return t.skip("the library packages are not built");
-    writeFileSync(join(tmp, "consumer.ts"), CONSUMER);
-    writeFileSync(
-      join(tmp, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: {
-          target: "ES2022",
-          lib: ["ES2022", "DOM"],
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          strict: true,
-          noEmit: true,
-          skipLibCheck: false,
-          types: [],
-        },
-        files: ["consumer.ts"],
-      }),
-    );
     writeFileSync(join(tmp, "package.json"), '{ "type": "module" }\n');
-    const r = await run(bin("tsc"), ["-p", ".", "--pretty", "false"], {
-      cwd: tmp,
-      stream: false,
-    });
+    const r = await checkConsumer(tmp, CONSUMER, { types: [] });
     assert.equal(r.code, 0, `tsc found errors:\n${r.output}`);
   });
 });
