@@ -4,81 +4,28 @@
 // shutdown triggers in order, and end with the right exit codes.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import {
+  type OnOutput,
+  type Outcome,
+  runModule,
+} from "../defer/_child_test_util.ts";
 
 // The packages as this runtime resolves them: the TypeScript sources on
 // Deno and Bun, the npm build on Node.
 const REACTOR = import.meta.resolve("@twixt/reactor");
 const TASK = import.meta.resolve("@twixt/reactor/task");
 
-// The command that runs `code` on this runtime, and a clean-up. Deno runs
-// it from a file (under `deno eval` a SIGINT listener does not stop the
-// default exit), with the workspace config so that `@twixt/defer` resolves.
-function runtimeCommand(code: string): [string[], () => void] {
-  const g = globalThis as { Deno?: unknown };
-  if (g.Deno) {
-    const dir = mkdtempSync(join(tmpdir(), "twixt-reactor-"));
-    const file = join(dir, "program.mjs");
-    writeFileSync(file, code);
-    const config = fileURLToPath(new URL("../../deno.json", import.meta.url));
-    return [
-      [process.execPath, "run", "-A", "--config", config, file],
-      () => rmSync(dir, { recursive: true, force: true }),
-    ];
-  }
-  const none = (): void => {};
-  if (process.versions["bun"]) return [[process.execPath, "-e", code], none];
-  return [[process.execPath, "--input-type=module", "-e", code], none];
-}
-
 // Runs `program` (JavaScript; `reactor`, `task` and `process` are in
 // scope) in a child process. `onOutput` sees the output as it comes, to
 // signal the child at the right moment.
-function runChild(
-  program: string,
-  onOutput?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void,
-): Promise<Outcome> {
-  const code = `import process from "node:process";
+function runChild(program: string, onOutput?: OnOutput): Promise<Outcome> {
+  return runModule(
+    `import process from "node:process";
 const reactor = (await import(${JSON.stringify(REACTOR)})).reactor;
 const task = await import(${JSON.stringify(TASK)});
-${program}`;
-  const [[cmd, ...args], cleanUp] = runtimeCommand(code);
-  const child = spawn(cmd!, args, {
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (s: string) => {
-    stdout += s;
-    onOutput?.(stdout, (signal) => child.kill(signal));
-  });
-  child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-  // Guards against a hang only: every child here needs well under a second.
-  const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  return new Promise((resolve, reject) => {
-    child.on("error", (e) => {
-      clearTimeout(guard);
-      cleanUp();
-      reject(e);
-    });
-    child.on("close", (code) => {
-      clearTimeout(guard);
-      cleanUp();
-      resolve({ code, stdout, stderr });
-    });
-  });
+${program}`,
+    onOutput,
+  );
 }
 
 function lines(s: string): string[] {
