@@ -89,6 +89,23 @@ export const SKIP_TESTS: Record<string, [RegExp, string][]> = {
 /** The browser's own tests (scripts/browser/in_browser_test.ts). */
 const OWN_TESTS = join(ROOT, "scripts", "browser", "in_browser_test.ts");
 
+/**
+ * Browser-only tests of a package, run with it: what only a page can show
+ * (it going away), kept in scripts/browser so that the other runtimes do
+ * not pick them up.
+ */
+export const PACKAGE_BROWSER_TESTS: Record<string, string[]> = {
+  defer: ["scripts/browser/unhandled_pagehide_test.ts"],
+};
+
+/**
+ * Pages the browser tests open in frames and windows of their own: each
+ * `scripts/browser/*_page.ts` is bundled on its own and served at
+ * `/pages/<name>` (without `.ts`), on the page origin.
+ */
+const pageFiles = (): string[] =>
+  walk(join(ROOT, "scripts", "browser"), (p) => p.endsWith("_page.ts"));
+
 /** The Chromium binary: `$CHROMIUM`, or the first one installed. */
 export function findChromium(): string | undefined {
   const env =
@@ -201,6 +218,7 @@ export function browserTestFiles(dirs: string[] = []): {
       if (why) skipped.push([rel, why]);
       else run.push(rel);
     }
+    run.push(...PACKAGE_BROWSER_TESTS[p.dir] ?? []);
   }
   if (!dirs.length) run.push(relative(ROOT, OWN_TESTS));
   return { run, skipped };
@@ -266,7 +284,11 @@ async function bundle(files: string[], tmp: string): Promise<string> {
     "}",
   );
   writeFileSync(entry, lines.join("\n") + "\n");
-  const out = join(tmp, "bundle.js");
+  return await esbuild(entry, join(tmp, "bundle.js"));
+}
+
+/** Bundles `entry` for the browser into `out`, with the node: shims, and returns it. */
+async function esbuild(entry: string, out: string): Promise<string> {
   const shim = (n: string): string => join(ROOT, "scripts", "browser", n);
   await must(bin("esbuild"), [
     entry,
@@ -409,6 +431,26 @@ export async function runBrowserTests(
         });
         res.end(code);
         return;
+    }
+    const page = /^\/pages\/(\w+?)(\.js)?$/.exec(url.pathname);
+    if (page && pages.has(page[1]!)) {
+      res.writeHead(200, {
+        "content-type": page[2]
+          ? "text/javascript; charset=utf-8"
+          : "text/html; charset=utf-8",
+      });
+      res.end(
+        page[2]
+          ? pages.get(page[1]!)
+          : `<!doctype html><meta charset="utf-8"><title>${
+            page[1]
+          }</title><body><script type="module" src="/pages/${
+            page[1]
+          }.js"></script>`,
+      );
+      return;
+    }
+    switch (url.pathname) {
       case "/result": {
         let r: Result;
         try {
@@ -447,17 +489,24 @@ export async function runBrowserTests(
     res.end();
   });
   let code = "";
+  const pages = new Map<string, string>();
   let child: ReturnType<typeof spawn> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     code = await bundle(run, tmp);
+    for (const f of pageFiles()) {
+      const name = f.slice(f.lastIndexOf("/") + 1, -3);
+      pages.set(name, await esbuild(f, join(tmp, "pages", `${name}.js`)));
+    }
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const { port } = server.address() as { port: number };
     const profile = join(tmp, "profile");
+    // Pop-ups allowed: a test closes a window it opened on a page.
     const started = startChromium(
       chromium,
       profile,
       `http://127.0.0.1:${port}/`,
+      ["--disable-popup-blocking"],
     );
     child = started.child;
     child.on(
