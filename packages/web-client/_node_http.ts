@@ -104,6 +104,11 @@ export class NodeHttp {
         return;
       }
       const req = mod.request(options);
+      // Deno's node:http sends a request again by itself when its kept
+      // connection closes before the response (its canRetryRequest), even
+      // one aborted here (which then hangs on, holding the process) or one
+      // with a body: the pool's retryAutomatically decides, as on Node.
+      (req as { _retrying?: boolean })._retrying = true;
       let reply: NodeReply | undefined;
       // The exchange calls this on abort: no AbortSignal, whose listeners
       // cost Node more than a whole request of its own.
