@@ -111,12 +111,13 @@ export function _snapshotClass(
 }
 
 // A way to call a function: what _isolated does, chosen on first use.
-// deno-lint-ignore no-explicit-any
-type Scope = <R>(fn: (...args: any[]) => R, ...args: unknown[]) => R;
+// Two fixed arguments rather than a rest parameter: this runs once per
+// inlineCallbacks call, and each rest array is an allocation.
+type Scope = <A, B, R>(fn: (a: A, b: B) => R, a: A, b: B) => R;
 let isolate: Scope | undefined;
 
 /**
- * @internal Calls `fn(...args)` in the current context, so that the
+ * @internal Calls `fn(a, b)` in the current context, so that the
  * context changes it makes (`AsyncLocalStorage.enterWith`) end with it
  * instead of leaking to the caller: what a snapshot's `run` does, without
  * taking a snapshot where a cheaper scope exists.
@@ -132,21 +133,51 @@ let isolate: Scope | undefined;
  * (whose snapshots cost a few ns) and TC39 `AsyncContext` (which has no
  * `enterWith`) use a snapshot; a browser, a plain call.
  */
-export function _isolated<A extends unknown[], R>(
-  fn: (...args: A) => R,
-  ...args: A
-): R {
+export function _isolated<A, B, R>(fn: (a: A, b: B) => R, a: A, b: B): R {
   if (isolate === undefined) isolate = chooseIsolate();
-  return isolate(fn, ...args);
+  return isolate(fn, a, b);
 }
 
 function chooseIsolate(): Scope {
   if (Snapshot === undefined) Snapshot = _snapshotClass();
   const Class = Snapshot;
-  if (Class === null) return (fn, ...args) => fn(...args);
+  if (Class === null) return (fn, a, b) => fn(a, b);
   const scope = deno() ? storageScope() : undefined;
   if (scope !== undefined) return scope;
-  return (fn, ...args) => new Class().run(fn, ...args);
+  if (resourceBased(Class)) {
+    return (fn, a, b) => new Class().runInAsyncScope(fn, undefined, a, b);
+  }
+  return (fn, a, b) => new Class().run(fn, a, b);
+}
+
+// Whether snapshots of `Class` are AsyncResources, whose runInAsyncScope
+// takes the arguments directly (run would gather them into one more array).
+function resourceBased(
+  Class: SnapshotClass,
+): Class is new () => ContextSnapshot & AsyncResourceLike {
+  return typeof (Class.prototype as Partial<AsyncResourceLike>)
+    .runInAsyncScope === "function";
+}
+
+/**
+ * @internal Calls `fn(a, b)` inside `snapshot`: its `run`, without the
+ * rest array `run` gathers where the snapshot is an `AsyncResource`.
+ */
+export function _runIn<A, B, R>(
+  snapshot: ContextSnapshot,
+  fn: (a: A, b: B) => R,
+  a: A,
+  b: B,
+): R {
+  return typeof (snapshot as Partial<AsyncResourceLike>).runInAsyncScope ===
+      "function"
+    ? (snapshot as unknown as AsyncResourceLike).runInAsyncScope(
+      fn,
+      undefined,
+      a,
+      b,
+    )
+    : snapshot.run(fn, a, b);
 }
 
 // Whether this is Deno (its node:process says so); only used to decide
@@ -168,7 +199,7 @@ function storageScope(): Scope | undefined {
   const mark = {};
   scope.run(undefined, () => other.enterWith(mark));
   if (other.getStore() !== undefined) return undefined;
-  return (fn, ...args) => scope.run(undefined, fn, ...args);
+  return (fn, a, b) => scope.run(undefined, fn, a, b);
 }
 
 /**

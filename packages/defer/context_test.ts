@@ -54,7 +54,7 @@ describe("captureContext", () => {
       assert.equal(als.getStore(), "A");
       assert.equal(other.getStore(), undefined);
       assert.equal(
-        _isolated(() => als.getStore()),
+        _isolated(() => als.getStore(), undefined, undefined),
         "A",
       );
     });

@@ -5,7 +5,12 @@
  * @module
  */
 
-import { _isolated, captureContext, type ContextSnapshot } from "./context.ts";
+import {
+  _isolated,
+  _runIn,
+  captureContext,
+  type ContextSnapshot,
+} from "./context.ts";
 import { Deferred } from "./deferred.ts";
 import { Failure } from "./failure.ts";
 import { fail, isThenable } from "./factories.ts";
@@ -16,8 +21,8 @@ import { _NOT_READY, _takeResult } from "./unhandled.ts";
 interface Status<T> {
   // deno-lint-ignore no-explicit-any
   it: Generator<unknown, T, any>;
-  // Added to each Deferred the generator waits on: made once per call, not
-  // once per wait.
+  // The one closure a call makes: added to each Deferred the generator
+  // waits on (to resume it), and the canceller of the Deferreds it fires.
   resume: (r: unknown) => void;
   deferred: Deferred<T>;
   waitingOn: Deferred<unknown> | undefined;
@@ -28,9 +33,16 @@ interface Status<T> {
   started: boolean;
 }
 
-// The value an outer Deferred is fired with on cancel, which its first
-// callback turns into "wait on the new status Deferred".
-const CANCELLED = Symbol("inlineCallbacks cancelled");
+// What an outer Deferred is fired with on cancel: its first callback
+// (uncancel, shared by every call) turns it into "wait on the generator's
+// new Deferred".
+class Cancelled {
+  constructor(readonly status: Status<unknown>) {}
+}
+
+function uncancel(r: unknown): unknown {
+  return r instanceof Cancelled ? r.status.deferred : r;
+}
 
 /**
  * Wraps a generator function so that it returns a Deferred, Twisted's
@@ -101,8 +113,12 @@ export function inlineCallbacks<A extends unknown[], T>(
     }
     const status: Status<T> = {
       it,
+      // Called with a waited-on Deferred's result, which is never a
+      // Deferred (a chain waits on those), or, as the canceller, with the
+      // Deferred being cancelled.
       resume: (r: unknown): void => {
-        drive(r, status);
+        if (r === status.deferred) cancel(status);
+        else drive(r, status);
       },
       deferred: undefined as unknown as Deferred<T>,
       waitingOn: undefined,
@@ -119,17 +135,21 @@ export function inlineCallbacks<A extends unknown[], T>(
 // generator running: instead of failing, it waits on a fresh Deferred that
 // the generator fires, and cancels what the generator waits on, so the
 // CancelledError reaches the generator (Twisted's
-// _cancellableInlineCallbacks).
+// _cancellableInlineCallbacks). Its canceller is the call's resume closure
+// and its first callback a shared function: a call makes one closure.
 function cancellable<T>(status: Status<T>): Deferred<T> {
-  const d = new Deferred<T>((self) => {
-    const awaited = status.waitingOn;
-    cancellable(status);
-    self.callback(CANCELLED as T);
-    awaited?.cancel();
-  });
-  d.addCallback((r) => (r === (CANCELLED as unknown) ? status.deferred : r));
+  const d = new Deferred<T>(status.resume);
+  d.addCallback(uncancel);
   status.deferred = d;
   return d;
+}
+
+function cancel<T>(status: Status<T>): void {
+  const self = status.deferred;
+  const awaited = status.waitingOn;
+  cancellable(status);
+  self.callback(new Cancelled(status as Status<unknown>) as T);
+  awaited?.cancel();
 }
 
 // What a run of the generator's steps ended in: waiting on a Deferred, or
@@ -158,7 +178,7 @@ function drive<T>(first: unknown, status: Status<T>): void {
   } else {
     end = context === undefined
       ? steps(first, status)
-      : context.run(stepsInContext<T>, first, status);
+      : _runIn(context, stepsInContext<T>, first, status);
   }
   if (end === WAITING) return;
   status.waitingOn = undefined;
