@@ -13,7 +13,8 @@
 /**
  * @internal A value as an error message shows it: bounded, never coerced;
  * an instance of a class by its class name. (web-client's `_options.ts`
- * has its own `show`, as the packages share no internal module.)
+ * has its own `show`: a package reaches another only through its public
+ * exports, and this one is not worth a public entry.)
  */
 export function _show(value: unknown): string {
   let s: string;

@@ -10,7 +10,12 @@
 
 import type { IReactorTime } from "@twixt/defer";
 
-/** A value as a message shows it: short, and never the whole of a long string. */
+/**
+ * A value as a message shows it: short, and never the whole of a long string.
+ * (@twixt/reactor's `_tcp_options.ts` has the same formatter, `_show`, bound
+ * at 80 characters: sharing it would need a new public entry of the reactor,
+ * since a package reaches another only through its exports.)
+ */
 export function show(value: unknown): string {
   let text: string;
   if (typeof value === "string") text = JSON.stringify(value);
