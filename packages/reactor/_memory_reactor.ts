@@ -20,6 +20,7 @@ import type { DelayedCall } from "./delayed_call.ts";
 import { ReactorAlreadyRunning, ReactorNotRunning } from "./errors.ts";
 import type { ClientFactory, Factory, Protocol } from "./protocol.ts";
 import {
+  _callWhenRunning,
   type IReactorCore,
   Reactor,
   type SystemEventPhase,
@@ -242,11 +243,7 @@ export class MemoryReactor implements IReactorTime, IReactorCore {
     fn: (...args: A) => unknown,
     ...args: A
   ): SystemEventTrigger | undefined {
-    if (this.#running) {
-      fn(...args);
-      return undefined;
-    }
-    return this.addSystemEventTrigger("after", "startup", fn, ...args);
+    return _callWhenRunning(this, fn, args);
   }
 
   /**

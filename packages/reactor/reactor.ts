@@ -122,6 +122,22 @@ export interface IReactorCore {
 }
 
 /**
+ * @internal `callWhenRunning` of any reactor core (Reactor, MemoryReactor):
+ * `fn(...args)` now if `r` is running, else an "after startup" trigger.
+ */
+export function _callWhenRunning<A extends unknown[]>(
+  r: IReactorCore,
+  fn: (...args: A) => unknown,
+  args: A,
+): SystemEventTrigger | undefined {
+  if (r.running) {
+    fn(...args);
+    return undefined;
+  }
+  return r.addSystemEventTrigger("after", "startup", fn, ...args);
+}
+
+/**
  * Both halves of a reactor, as the rest of Twixt needs it.
  *
  * @example Usage
@@ -331,11 +347,7 @@ export class Reactor implements IReactorTime, IReactorCore {
     fn: (...args: A) => unknown,
     ...args: A
   ): SystemEventTrigger | undefined {
-    if (this.#running) {
-      fn(...args);
-      return undefined;
-    }
-    return this.addSystemEventTrigger("after", "startup", fn, ...args);
+    return _callWhenRunning(this, fn, args);
   }
 
   /**
