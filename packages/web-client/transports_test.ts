@@ -1,8 +1,7 @@
 // The whole web-client suite once more, on the transport this runtime does
 // not use by default: on Node the fetch transport (the default is
-// node:http), on Bun the node:http one (the default is fetch). So every
-// behaviour the suite checks is checked on both transports. Deno has no
-// second run: its node:http client is not used (see the README).
+// node:http), on Deno and Bun the node:http one (the default is fetch). So
+// every behaviour the suite checks is checked on both transports.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -16,19 +15,20 @@ const self = basename(fileURLToPath(import.meta.url));
 const g = globalThis as { Deno?: unknown; Bun?: unknown };
 // The child run sets the variable: it does not run itself again.
 const nested = process.env["TWIXT_HTTP_TRANSPORT"] !== undefined;
-const other = g.Bun !== undefined ? "node" : "fetch";
+const other = g.Deno !== undefined || g.Bun !== undefined ? "node" : "fetch";
 
 function command(): string[] {
   const tests = readdirSync(here)
     .filter((f) => /_test\.(ts|js)$/.test(f) && f !== self)
     .sort();
+  if (g.Deno !== undefined) return ["test", "-A", ...tests];
   if (g.Bun !== undefined) return ["test", ...tests.map((f) => `./${f}`)];
   return ["--test", ...tests];
 }
 
 describe("the suite on the other transport", () => {
   it(`passes whole with TWIXT_HTTP_TRANSPORT=${other}`, {
-    skip: nested || g.Deno !== undefined,
+    skip: nested,
     timeout: 300_000,
   }, async () => {
     const env: Record<string, string | undefined> = {
@@ -60,11 +60,11 @@ describe("the suite on the other transport", () => {
     const tail = out.split("\n").slice(-60).join("\n");
     assert.equal(killed, false, `the run did not end\n${tail}`);
     assert.equal(code, 0, tail);
-    // And it ran the suite, not nothing: "# pass N" (Node), "N pass" (Bun).
+    // And it ran the suite, not nothing: "# pass N" (Node), "N pass"
+    // (Bun), "N passed (M steps)" (Deno, whose `it`s are the steps).
     const passed = Number(
-      /# pass (\d+)|(\d+) pass/.exec(out)?.slice(1).find(
-        (x) => x !== undefined,
-      ),
+      /# pass (\d+)|(\d+) pass\b|passed \((\d+) steps\)/.exec(out)
+        ?.slice(1).find((x) => x !== undefined),
     );
     assert.ok(passed > 300, `only ${passed} tests passed\n${tail}`);
   });
