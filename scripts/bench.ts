@@ -54,7 +54,7 @@ interface Leg {
   title: string;
   cmd: string;
   argv: string[];
-  env?: Record<string, string>;
+  env?: Record<string, string> | undefined;
 }
 
 // The script bundled for Node, `conditions` choosing the sources or the
