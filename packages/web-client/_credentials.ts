@@ -49,9 +49,9 @@ function unescape(s: string): string {
   }
 }
 
-// scheme://user:password@ — the password runs to the last "@" before the
-// path, as URL parsers read it.
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#:@]*):[^\s/?#]*@/gi;
+// scheme://user:password@ (or scheme-relative, //user:password@) — the
+// password runs to the last "@" before the path, as URL parsers read it.
+const USERINFO = /((?:\b[a-z][a-z0-9+.-]*:)?\/\/[^\s/?#:@]*):[^\s/?#]*@/gi;
 
 /**
  * `text` with the password of every URL in it shown as `***`: for strings

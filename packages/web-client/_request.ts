@@ -37,6 +37,7 @@ import {
   sendThrough,
 } from "./pool.ts";
 import { redact, type Target, target } from "./_credentials.ts";
+import { againstPage } from "./_node.ts";
 import {
   clock,
   count,
@@ -166,12 +167,23 @@ export function checkAgentOptions(opts: ClientOptions): void {
   headerText("agent", opts.agent);
 }
 
+/** Whether `text` is a relative URL: one that parses against a base. */
+function isRelative(text: string): boolean {
+  try {
+    new URL(text, "http://base.invalid/");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function checkURL(url: unknown): Target {
   if (typeof url !== "string") {
     if (url instanceof URL) url = url.href; // a URL object is a URL too
     else throw new TypeError(`Cannot parse URL ${show(url)}: not a string`);
   }
-  const text = url as string;
+  // As fetch: relative to the page's address where there is one.
+  const text = againstPage(url as string);
   if (CONTROL.test(text)) {
     throw new TypeError(
       `Cannot parse URL ${
@@ -184,7 +196,12 @@ function checkURL(url: unknown): Target {
     u = new URL(text);
   } catch {
     // No cause: the parser's message shows the URL with its password.
-    throw new TypeError(`Cannot parse URL ${redact(JSON.stringify(text))}`);
+    throw new TypeError(
+      `Cannot parse URL ${redact(JSON.stringify(text))}` +
+        (isRelative(text)
+          ? ": it is relative, and there is no page location to resolve it against"
+          : ""),
+    );
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") {
     throw new SchemeNotSupported(target(u).shown);

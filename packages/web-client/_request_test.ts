@@ -3,18 +3,26 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { CancelledError, TimeoutError } from "@twixt/defer";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CancelledError, type Deferred, TimeoutError } from "@twixt/defer";
 import { Clock } from "@twixt/reactor/task";
 import {
+  Agent,
+  downloadPage,
   getPage,
+  getPageBytes,
   HTTPError,
   InfiniteRedirection,
   PageRedirect,
+  readBody,
   ResponseFailed,
   SchemeNotSupported,
 } from "./mod.ts";
 import { deadPort, serve, type TestServer } from "./testdata/server.ts";
 import { errorOf } from "./testdata/failure.ts";
+import { withLocation } from "./testdata/runtime.ts";
 
 let server: TestServer;
 let other: TestServer;
@@ -320,6 +328,57 @@ describe("cancel", () => {
     d.cancel();
     assert.equal(d.result, undefined);
   });
+});
+
+// A runtime with a location of its own (Deno run with --location) keeps it.
+const ownPage = (globalThis as { location?: unknown }).location !== undefined;
+
+describe("a relative URL, where the runtime has a page location", () => {
+  const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+  // Resolved at the call, as fetch does: the location is put back at once.
+  function onPage<T>(call: () => Deferred<T>): Deferred<T> {
+    let d: Deferred<T> | undefined;
+    const ran = withLocation(server.url("/app/page.html?v=1"), () => {
+      d = call();
+    });
+    assert.ok(ran, "the location could be replaced");
+    return d!;
+  }
+
+  it("is fetched by getPage and getPageBytes from the page's server", {
+    skip: ownPage,
+  }, async () => {
+    assert.equal(await onPage(() => getPage("/text")), "hello");
+    assert.equal(await onPage(() => getPage("../text")), "hello");
+    const bytes = await onPage(() => getPageBytes("/binary"));
+    assert.equal(bytes.byteLength, 512);
+  });
+
+  it(
+    "is fetched by Agent.request from the page's server",
+    { skip: ownPage },
+    async () => {
+      const response = await onPage(() => new Agent().request("GET", "/text"));
+      assert.equal(response.url, server.url("/text"));
+      assert.equal(text(await readBody(response)), "hello");
+    },
+  );
+
+  it(
+    "is written by downloadPage from the page's server",
+    { skip: ownPage },
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), "twixt-rel-"));
+      try {
+        const file = join(dir, "page.txt");
+        await onPage(() => downloadPage("/text", file));
+        assert.equal(await readFile(file, "utf8"), "hello");
+      } finally {
+        await rm(dir, { recursive: true });
+      }
+    },
+  );
 });
 
 // The child gets, fails, times out and cancels requests against a server

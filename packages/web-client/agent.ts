@@ -83,7 +83,9 @@ export class Agent {
    * Sends a request and fires with the response once its head has arrived.
    *
    * @param method The method, e.g. `"GET"`.
-   * @param uri An `http:` or `https:` URL.
+   * @param uri An `http:` or `https:` URL; a relative one is resolved
+   * against the page's address where the runtime has one (a browser, or
+   * Deno with `--location`), as `fetch` does, and refused elsewhere.
    * @param headers Request headers.
    * @param body The request body (not with GET or HEAD).
    * @returns A Deferred of the {@linkcode Response}. Cancelling it aborts

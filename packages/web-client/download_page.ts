@@ -9,6 +9,7 @@ import { request } from "./_request.ts";
 import { pageSpec } from "./get_page.ts";
 import type { PageOptions } from "./options.ts";
 import { builtin } from "./_node.ts";
+import { FileSystemNotAvailable } from "./errors.ts";
 
 type Fs = typeof import("node:fs/promises");
 type Path = typeof import("node:path");
@@ -58,13 +59,14 @@ async function linkTarget(
  * is worse than none). After a cancel or timeout the Deferred fails at once
  * and the removal follows a moment later.
  *
- * @param url An `http:` or `https:` URL.
+ * @param url As for `getPage`: `http:` or `https:`, or relative to the page.
  * @param file The path to write.
  * @param opts As for `getPage`.
  * @returns A Deferred that fires when the file is written. Cancelling it
  * aborts the request.
  * @throws Never; the Deferred fails as `getPage`'s does, or with the file
- * system's error.
+ * system's error, or with {@linkcode FileSystemNotAvailable} (before any
+ * request) where the runtime has no files (a browser).
  *
  * @example Usage
  * ```ts
@@ -99,10 +101,11 @@ export function downloadPage(
         );
       }
       // Checked before any I/O: a browser has no files to write.
-      if (builtin<Fs>("node:fs/promises") === undefined) {
-        throw new Error(
-          "Cannot download to a file: files are not available in this runtime",
-        );
+      if (
+        builtin<Fs>("node:fs/promises") === undefined ||
+        builtin<Path>("node:path") === undefined
+      ) {
+        throw new FileSystemNotAvailable(file);
       }
       return pageSpec(url, opts, "downloadPage");
     },

@@ -9,7 +9,8 @@
  * are {@linkcode ResponseNeverReceived} (no response at all) and
  * {@linkcode ResponseFailed} (the body was cut off); a refused connection is
  * `ConnectionRefusedError` from `@twixt/reactor`, the same class its TCP
- * layer uses.
+ * layer uses. {@linkcode FileSystemNotAvailable} is `downloadPage`'s where
+ * there are no files to write (a browser).
  *
  * @module
  */
@@ -315,6 +316,43 @@ export class BodyTooLarge extends Error {
     this.name = "BodyTooLarge";
     this.url = url;
     this.maxBytes = maxBytes;
+  }
+}
+
+/**
+ * The reason `downloadPage` fails where the runtime has no file system to
+ * write to (a browser, or Node before 20.16, which lacks
+ * `process.getBuiltinModule`). It fails the Deferred before any request is
+ * made, so nothing is fetched only to be thrown away.
+ *
+ * @example Usage
+ * ```ts
+ * import { FileSystemNotAvailable } from "@twixt/web-client";
+ * import assert from "node:assert/strict";
+ *
+ * const e = new FileSystemNotAvailable("page.html");
+ * assert.equal(e.file, "page.html");
+ * assert.equal(
+ *   e.message,
+ *   "Cannot download to page.html: files are not available in this runtime",
+ * );
+ * ```
+ */
+export class FileSystemNotAvailable extends Error {
+  /** The path that was to be written. */
+  readonly file: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param file The path that was to be written.
+   */
+  constructor(file: string) {
+    super(
+      `Cannot download to ${file}: files are not available in this runtime`,
+    );
+    this.name = "FileSystemNotAvailable";
+    this.file = file;
   }
 }
 

@@ -8,7 +8,6 @@ import type { Deferred } from "@twixt/defer";
 import { charsetDecoder } from "./_charset.ts";
 import { makeSpec, request, type Spec } from "./_request.ts";
 import { optionsBag } from "./_options.ts";
-import { againstPage } from "./_node.ts";
 import type { PageOptions } from "./options.ts";
 
 /** Checks a page request's arguments (throws on bad input). */
@@ -19,7 +18,7 @@ export function pageSpec(
 ): Spec {
   // null from JavaScript callers means no options too.
   const o = optionsBag<PageOptions>(opts, what);
-  return makeSpec(againstPage(url), o.method, o.headers, o.body, o, true);
+  return makeSpec(url, o.method, o.headers, o.body, o, true);
 }
 
 /**
@@ -28,7 +27,9 @@ export function pageSpec(
  * cannot decode). As Twisted's `getPage`, it never throws: every problem
  * arrives through the errback.
  *
- * @param url An `http:` or `https:` URL.
+ * @param url An `http:` or `https:` URL; a relative one is resolved
+ * against the page's address where the runtime has one (a browser, or Deno
+ * with `--location`), as `fetch` does, and refused elsewhere.
  * @param opts Method, headers, body, timeout, redirects, user agent, size limit.
  * @returns A Deferred of the page's text. Cancelling it aborts the request.
  * @throws Never; the Deferred fails with `HTTPError` (status 400 and above),
@@ -68,7 +69,7 @@ export function getPage(url: string, opts: PageOptions = {}): Deferred<string> {
  * Fetches `url` and fires with its body as bytes: {@linkcode getPage}
  * without the decoding, for binary pages.
  *
- * @param url An `http:` or `https:` URL.
+ * @param url As for {@linkcode getPage}: `http:` or `https:`, or relative to the page.
  * @param opts As for {@linkcode getPage}.
  * @returns A Deferred of the body. Cancelling it aborts the request.
  * @throws Never; the Deferred fails as {@linkcode getPage}'s does.

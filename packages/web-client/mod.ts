@@ -50,6 +50,7 @@ export { Agent, type IBodyProtocol, readBody, Response } from "./agent.ts";
 export { downloadPage } from "./download_page.ts";
 export {
   BodyTooLarge,
+  FileSystemNotAvailable,
   HTTPError,
   InfiniteRedirection,
   PageRedirect,
