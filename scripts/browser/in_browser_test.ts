@@ -24,10 +24,13 @@ import {
 } from "@twixt/reactor";
 import { Clock, deferLater, LoopingCall, react } from "@twixt/reactor/task";
 import {
+  Agent,
   downloadPage,
+  FileSystemNotAvailable,
   getPage,
   getPageBytes,
   HTTPError,
+  readBody,
 } from "@twixt/web-client";
 
 // The page is served by the runner; its `localhost` name is another origin.
@@ -37,6 +40,12 @@ const crossOrigin = (path: string): string =>
 describe("getPage in the browser", () => {
   it("fetches a relative URL, resolved against the page's location", async () => {
     assert.equal(await getPage("/wc/text"), "hello");
+  });
+
+  it("Agent.request resolves a relative URL against the page's location", async () => {
+    const response = await new Agent().request("GET", "/wc/text");
+    assert.equal(response.url, `${location.origin}/wc/text`);
+    assert.equal(new TextDecoder().decode(await readBody(response)), "hello");
   });
 
   it("fetches an absolute URL of the page's origin", async () => {
@@ -96,7 +105,9 @@ describe("what a browser lacks fails cleanly", () => {
   it("downloadPage fails its Deferred: there are no files to write", async () => {
     await assert.rejects(
       downloadPage("/wc/text", "out.txt").asPromise(),
-      /files are not available in this runtime/,
+      (e: unknown) =>
+        e instanceof FileSystemNotAvailable &&
+        /files are not available in this runtime/.test(e.message),
     );
   });
 
