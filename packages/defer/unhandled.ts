@@ -241,8 +241,10 @@ let exitHooked = false;
 // Runs reportUnhandledNow as the program ends, with what the runtime has:
 // process "exit" on Node, Bun and Deno (it fires on a normal end and on
 // process.exit(n)); the global "unload" event, which Deno also fires on
-// Deno.exit(n); "pagehide" in a browser. Looked up on first use, so that
-// the module loads anywhere.
+// Deno.exit(n); "pagehide" in a browser, told apart by its `onpagehide`
+// (not by a missing `process`: bundlers define one in pages, and Chromium
+// no longer fires "unload" there). Looked up on first use, so that the
+// module loads anywhere.
 function hookExit(): void {
   exitHooked = true;
   const g = globalThis as {
@@ -253,7 +255,10 @@ function hookExit(): void {
   try {
     if (typeof proc?.on === "function") proc.on("exit", reportUnhandledNow);
     if (typeof g.addEventListener === "function") {
-      g.addEventListener(proc ? "unload" : "pagehide", reportUnhandledNow);
+      g.addEventListener(
+        "onpagehide" in g ? "pagehide" : "unload",
+        reportUnhandledNow,
+      );
     }
   } catch {
     // No exit hook here: failures are still reported when collected.

@@ -7,7 +7,8 @@
  * collection reports them first, and tells the window that opened it
  * (`opener`, or `parent` in a frame) what the failure logger reports.
  * Its messages carry its `?name=`. `?logger=console` keeps the default logger (console.error) and forwards
- * what it prints instead. A "gone" message, from a pagehide listener added
+ * what it prints instead; `?process=shim` defines a global `process` first,
+ * as bundlers do. A "gone" message, from a pagehide listener added
  * after the library's, closes the page's messages.
  *
  * @module
@@ -18,6 +19,15 @@ const params = new URLSearchParams(location.search);
 const target = (opener ?? parent) as Window;
 const post = (msg: Record<string, unknown>): void =>
   target.postMessage({ page: params.get("name"), ...msg }, "*");
+
+// `?process=shim`: a global `process` as bundlers and polyfills define
+// one in pages (`process.env`, a no-op `on`).
+if (params.get("process") === "shim") {
+  (globalThis as { process?: unknown }).process = {
+    env: { NODE_ENV: "production" },
+    on(): void {},
+  };
+}
 
 if (params.get("logger") === "console") {
   console.error = (...args: unknown[]): void => {

@@ -119,6 +119,15 @@ describe("a failure still unhandled when the page goes away", () => {
     ]);
   });
 
+  it("is reported in a page that defines a global process, as bundlers do", async () => {
+    const [frame, name] = await openFrame({ process: "shim" });
+    const gone = messages(name, "gone");
+    frame.src = "about:blank";
+    const seen = reports(await gone);
+    frame.remove();
+    assert.deepEqual(seen, ["Unhandled error in Deferred: Lost at pagehide"]);
+  });
+
   it("is printed with console.error by the default logger", async () => {
     const [frame, name] = await openFrame({ logger: "console" });
     const gone = messages(name, "gone");
