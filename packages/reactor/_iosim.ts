@@ -11,7 +11,8 @@ import { Failure, logError } from "@twixt/defer";
 import { Factory, Protocol } from "./protocol.ts";
 import { IPv4Address, type TCPAddress } from "./tcp_address.ts";
 import { ConnectionAborted, ConnectionDone } from "./tcp_errors.ts";
-import type { IProducer, IPushProducer, ITransport } from "./tcp_interfaces.ts";
+import type { IProducer, ITransport } from "./tcp_interfaces.ts";
+import { _ProducerSlot } from "./_producer_slot.ts";
 
 const encoder = new TextEncoder();
 
@@ -303,9 +304,7 @@ export class MemoryTransport implements ITransport {
   #writeShutDone = false;
   #readClosed = false; // the peer half-closed, or we stopped reading
   #reading = true;
-  #producer: IProducer | undefined = undefined;
-  #streaming = false;
-  #producerPaused = false;
+  #producers = new _ProducerSlot((e) => this.#failed(e));
   #connected = false;
   #disconnecting = false;
   #onLost: Array<(reason: Failure) => void> = [];
@@ -372,7 +371,7 @@ export class MemoryTransport implements ITransport {
     if (bytes.length === 0) return;
     this.#out.push(bytes);
     this.#pending += bytes.length;
-    if (this.#pending >= this.#bufferSize) this.#bufferFull();
+    if (this.#pending >= this.#bufferSize) this.#producers.full();
   }
 
   /** Queues each item of `data`, in order. */
@@ -444,25 +443,14 @@ export class MemoryTransport implements ITransport {
    * @throws {Error} When another producer is registered.
    */
   registerProducer(producer: IProducer, streaming: boolean): void {
-    if (this.#producer !== undefined) {
-      throw new Error(
-        "Cannot register a producer: another producer is registered and was never unregistered",
-      );
-    }
-    if (this.#writeClosed || this.#state >= ABORTING) {
-      this.#safely(() => producer.stopProducing());
-      return;
-    }
-    this.#producer = producer;
-    this.#streaming = streaming;
-    this.#producerPaused = false;
-    if (streaming && this.#pending >= this.#bufferSize) this.#bufferFull();
+    const closed = this.#writeClosed || this.#state >= ABORTING;
+    const full = this.#pending >= this.#bufferSize;
+    this.#producers.register(producer, streaming, closed, full);
   }
 
   /** Detaches the producer; a pending `loseConnection` then proceeds. */
   unregisterProducer(): void {
-    this.#producer = undefined;
-    this.#producerPaused = false;
+    this.#producers.unregister();
   }
 
   /** Does nothing (there is no Nagle in memory). */
@@ -478,10 +466,9 @@ export class MemoryTransport implements ITransport {
 
   /** @internal Asks a pull producer for its next chunk. */
   _pull(): void {
-    const p = this.#producer;
-    if (p === undefined || this.#streaming || this.#writeClosed) return;
+    if (this.#writeClosed) return;
     if (this.#pending >= this.#bufferSize) return; // asked again once drained
-    this.#safely(() => p.resumeProducing());
+    this.#producers.pull();
   }
 
   /** @internal Takes what waits for the peer. */
@@ -499,12 +486,8 @@ export class MemoryTransport implements ITransport {
   _untake(rest: Uint8Array[]): void {
     this.#out = [...rest, ...this.#out];
     for (const r of rest) this.#pending += r.length;
-    const p = this.#producer;
-    if (this.#pending >= this.#bufferSize) this.#bufferFull();
-    else if (p !== undefined && this.#streaming && this.#producerPaused) {
-      this.#producerPaused = false;
-      this.#safely(() => (p as IPushProducer).resumeProducing());
-    }
+    if (this.#pending >= this.#bufferSize) this.#producers.full();
+    else this.#producers.drained();
   }
 
   /**
@@ -535,7 +518,7 @@ export class MemoryTransport implements ITransport {
       peer.#peerClosed();
       return true;
     }
-    const idle = this.#pending === 0 && this.#producer === undefined;
+    const idle = this.#pending === 0 && !this.#producers.registered;
     if (this.#state === CLOSING && idle) {
       this.#lose(new Failure(new ConnectionDone()));
       peer.#peerClosed();
@@ -543,9 +526,7 @@ export class MemoryTransport implements ITransport {
     }
     if (this.#writeShut && !this.#writeShutDone && this.#pending === 0) {
       this.#writeShutDone = true;
-      const producer = this.#producer;
-      this.#producer = undefined;
-      if (producer !== undefined) this.#safely(() => producer.stopProducing());
+      this.#producers.stop();
       const self = this.#protocol as Partial<IHalfCloseableProtocol>;
       if (typeof self.writeConnectionLost === "function") {
         this.#safely(() => self.writeConnectionLost!());
@@ -593,15 +574,7 @@ export class MemoryTransport implements ITransport {
     this.#state = CLOSED;
     this.#connected = false;
     this.#writeClosed = true;
-    const producer = this.#producer;
-    this.#producer = undefined;
-    if (producer !== undefined) {
-      try {
-        producer.stopProducing();
-      } catch (e) {
-        logError(new Failure(e));
-      }
-    }
+    this.#producers.connectionLost();
     try {
       this.#protocol.connectionLost(reason);
     } catch (e) {
@@ -615,26 +588,23 @@ export class MemoryTransport implements ITransport {
     this.#onLost.push(fn);
   }
 
-  #bufferFull(): void {
-    const p = this.#producer;
-    if (p === undefined || !this.#streaming || this.#producerPaused) return;
-    this.#producerPaused = true;
-    this.#safely(() => (p as IPushProducer).pauseProducing());
-  }
-
-  // As Twixt's TCP transport: a protocol callback that throws is logged,
-  // and its connection dropped with the error as the reason.
   #safely(fn: () => void): void {
     try {
       fn();
     } catch (e) {
-      const failure = new Failure(e);
-      logError(failure);
-      if (this.#state < ABORTING) {
-        this.#disconnecting = true;
-        this.#reason = failure;
-        this.#abort();
-      }
+      this.#failed(e);
+    }
+  }
+
+  // As Twixt's TCP transport: a protocol callback that throws is logged,
+  // and its connection dropped with the error as the reason.
+  #failed(e: unknown): void {
+    const failure = new Failure(e);
+    logError(failure);
+    if (this.#state < ABORTING) {
+      this.#disconnecting = true;
+      this.#reason = failure;
+      this.#abort();
     }
   }
 }

@@ -14,11 +14,12 @@ import {
   ConnectionDone,
   ConnectionLost,
 } from "./tcp_errors.ts";
-import type { IProducer, IPushProducer, ITransport } from "./tcp_interfaces.ts";
+import type { IProducer, ITransport } from "./tcp_interfaces.ts";
 import type { Protocol } from "./protocol.ts";
 import { _setImmediate as setImmediate, type _Socket } from "./_node.ts";
 import type { ITLSContextFactory } from "./ssl.ts";
 import { _tls } from "./_tls_hook.ts";
+import { _ProducerSlot } from "./_producer_slot.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -70,9 +71,7 @@ export class TCPTransport implements ITransport {
   // loseConnection's close is under way (see #endWrites).
   #ending = false;
   #reason: Failure | undefined = undefined;
-  #producer: IProducer | undefined = undefined;
-  #streaming = false;
-  #producerPaused = false;
+  #producers = new _ProducerSlot((e) => this.#callbackFailed(e));
   #pullScheduled = false;
   #lostWaiters: Array<() => void> = [];
   // The socket's listeners, to move them to the TLS socket in startTLS.
@@ -140,7 +139,7 @@ export class TCPTransport implements ITransport {
    */
   write(data: Uint8Array | string): void {
     if (this.#writeClosed || data.length === 0) return;
-    if (!this.#socket.write(data)) this.#bufferFull();
+    if (!this.#socket.write(data)) this.#producers.full();
   }
 
   /** Sends each item of `data`, in order. */
@@ -158,7 +157,7 @@ export class TCPTransport implements ITransport {
     if (!this.#connected || this.#disconnecting) return;
     this.#disconnecting = true;
     this.#socket.pause();
-    if (this.#producer === undefined) this.#endWrites();
+    if (!this.#producers.registered) this.#endWrites();
   }
 
   /**
@@ -206,26 +205,20 @@ export class TCPTransport implements ITransport {
    * @throws {Error} When another producer is registered.
    */
   registerProducer(producer: IProducer, streaming: boolean): void {
-    if (this.#producer !== undefined) {
-      throw new Error(
-        "Cannot register a producer: another producer is registered and was never unregistered",
-      );
-    }
-    if (this.#writeClosed) {
-      this.#safely(() => producer.stopProducing());
-      return;
-    }
-    this.#producer = producer;
-    this.#streaming = streaming;
-    this.#producerPaused = false;
-    if (!streaming) this.#schedulePull();
-    else if (this.#socket.writableNeedDrain) this.#bufferFull();
+    const closed = this.#writeClosed;
+    const full = this.#socket.writableNeedDrain;
+    const registered = this.#producers.register(
+      producer,
+      streaming,
+      closed,
+      full,
+    );
+    if (registered && !streaming) this.#schedulePull();
   }
 
   /** Detaches the producer; a pending `loseConnection` then proceeds. */
   unregisterProducer(): void {
-    this.#producer = undefined;
-    this.#producerPaused = false;
+    this.#producers.unregister();
     if (this.#disconnecting && !this.#writeClosed) this.#endWrites();
   }
 
@@ -282,7 +275,7 @@ export class TCPTransport implements ITransport {
     for (const [event, fn] of this.#listeners) this.#socket.on(event, fn);
     // A producer paused by clear data waits for the plain socket to drain:
     // the TLS socket, empty, will not say so.
-    if (this.#producerPaused) plain.once("drain", () => this.#onDrain());
+    if (this.#producers.paused) plain.once("drain", () => this.#onDrain());
   }
 
   /** @internal Closes the connection as the reactor shuts down. */
@@ -321,23 +314,9 @@ export class TCPTransport implements ITransport {
     }
   }
 
-  #bufferFull(): void {
-    const p = this.#producer;
-    if (p === undefined || !this.#streaming || this.#producerPaused) return;
-    this.#producerPaused = true;
-    this.#safely(() => (p as IPushProducer).pauseProducing());
-  }
-
   #onDrain(): void {
-    const p = this.#producer;
-    if (p === undefined) return;
-    if (this.#streaming) {
-      if (!this.#producerPaused) return;
-      this.#producerPaused = false;
-      this.#safely(() => p.resumeProducing());
-    } else {
-      this.#schedulePull();
-    }
+    if (this.#producers.pulling) this.#schedulePull();
+    else this.#producers.drained();
   }
 
   // A pull producer writes one chunk per resumeProducing; ask for the next
@@ -347,11 +326,9 @@ export class TCPTransport implements ITransport {
     this.#pullScheduled = true;
     setImmediate(() => {
       this.#pullScheduled = false;
-      const p = this.#producer;
-      if (p === undefined || this.#streaming || this.#writeClosed) return;
+      if (!this.#producers.pulling || this.#writeClosed) return;
       if (this.#socket.writableNeedDrain) return; // #onDrain asks again
-      this.#safely(() => p.resumeProducing());
-      if (this.#producer === p) this.#schedulePull();
+      if (this.#producers.pull()) this.#schedulePull();
     });
   }
 
@@ -389,28 +366,12 @@ export class TCPTransport implements ITransport {
     this._fail(failure);
   }
 
-  #safely(fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.#callbackFailed(e);
-    }
-  }
-
   #connectionLost(): void {
     if (!this.#connected) return;
     this.#connected = false;
     this.#writeClosed = true;
     const reason = this.#reason ?? new Failure(new ConnectionDone());
-    const producer = this.#producer;
-    this.#producer = undefined;
-    if (producer !== undefined) {
-      try {
-        producer.stopProducing();
-      } catch (e) {
-        logError(new Failure(e));
-      }
-    }
+    this.#producers.connectionLost();
     try {
       this.#protocol.connectionLost(reason);
     } catch (e) {
