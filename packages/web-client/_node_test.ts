@@ -53,15 +53,20 @@ const entries: [string, (url: string) => Deferred<unknown>][] = [
 
 describe("a relative URL", () => {
   for (const [name, call] of entries) {
-    it(`fails ${name} with TypeError where there is no page to resolve it against`, async (t) => {
+    it(`fails ${name} with SchemeNotSupported where there is no page to resolve it against, as Twisted's Agent does`, async (t) => {
       if (hasPage) return t.skip("this runtime has a page location");
-      const d = call("/data.json");
-      assert.equal(d.called, true, "failed before any request");
-      const e = await errorOf(d, TypeError);
-      assert.equal(
-        e.message,
-        'Cannot parse URL "/data.json": it is relative, and there is no page location to resolve it against',
-      );
+      for (const url of ["/data.json", "example.test/data.json"]) {
+        const d = call(url);
+        assert.equal(d.called, true, "failed before any request");
+        const e = await errorOf(d, SchemeNotSupported);
+        assert.equal(e.scheme, "");
+        assert.equal(
+          e.message,
+          `Cannot request ${
+            JSON.stringify(url)
+          }: it has no scheme (a relative URL, and no page location to resolve it against), only http: and https: URLs are supported`,
+        );
+      }
     });
 
     it(`is resolved for ${name} against the page's location, before the URL check`, async (t) => {
@@ -89,8 +94,12 @@ describe("a relative URL", () => {
 
   it("shows no password of a scheme-relative URL it cannot resolve", async (t) => {
     if (hasPage) return t.skip("this runtime has a page location");
-    const e = await errorOf(getPage("//alice:s3cr3t@app.test/x"), TypeError);
+    const e = await errorOf(
+      getPage("//alice:s3cr3t@app.test/x"),
+      SchemeNotSupported,
+    );
     assert.ok(!e.message.includes("s3cr3t"), e.message);
+    assert.ok(!e.url.includes("s3cr3t"), e.url);
     assert.match(e.message, /\/\/alice:\*\*\*@app\.test\/x/);
   });
 });

@@ -195,13 +195,13 @@ function checkURL(url: unknown): Target {
   try {
     u = new URL(text);
   } catch {
+    // A URL with no scheme: Twisted's Agent refuses it so (text that is
+    // empty or holds a space is no URL at all, there as here).
+    if (text !== "" && !/\s/.test(text) && isRelative(text)) {
+      throw new SchemeNotSupported(redact(JSON.stringify(text)));
+    }
     // No cause: the parser's message shows the URL with its password.
-    throw new TypeError(
-      `Cannot parse URL ${redact(JSON.stringify(text))}` +
-        (isRelative(text)
-          ? ": it is relative, and there is no page location to resolve it against"
-          : ""),
-    );
+    throw new TypeError(`Cannot parse URL ${redact(JSON.stringify(text))}`);
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") {
     throw new SchemeNotSupported(target(u).shown);

@@ -169,7 +169,9 @@ export class InfiniteRedirection extends HTTPError {
  * The reason a request fails when its URL, or a redirect's target, has a
  * scheme other than `http:` and `https:` (`file:`, `data:`, `ftp:`,
  * `javascript:` ...): an HTTP client must never read local files or run
- * anything because a server said so. As in `twisted.web.error`.
+ * anything because a server said so. As in `twisted.web.error`, a URL with
+ * no scheme at all (a relative one, where there is no page location to
+ * resolve it against) is refused with it too, its `scheme` `""`.
  *
  * @example Usage
  * ```ts
@@ -199,7 +201,9 @@ export class SchemeNotSupported extends Error {
   constructor(url: string, action = "request") {
     const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0].toLowerCase() ?? "";
     super(
-      `Cannot ${action} ${url}: scheme "${scheme}" is not supported, only http: and https:`,
+      scheme === ""
+        ? `Cannot ${action} ${url}: it has no scheme (a relative URL, and no page location to resolve it against), only http: and https: URLs are supported`
+        : `Cannot ${action} ${url}: scheme "${scheme}" is not supported, only http: and https:`,
     );
     this.name = "SchemeNotSupported";
     this.url = url;
