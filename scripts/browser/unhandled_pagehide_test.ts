@@ -100,14 +100,24 @@ async function openFrame(
   return [frame, name];
 }
 
+// Opens the page in a frame, navigates the frame away, and returns what
+// the page reported.
+async function navigatedAway(
+  params: Record<string, string> = {},
+): Promise<string[]> {
+  const [frame, name] = await openFrame(params);
+  const gone = messages(name, "gone");
+  frame.src = "about:blank";
+  const seen = reports(await gone);
+  frame.remove();
+  return seen;
+}
+
 describe("a failure still unhandled when the page goes away", () => {
   it("is reported through the failure logger when a frame navigates away, and a handled one is not", async () => {
-    const [frame, name] = await openFrame();
-    const gone = messages(name, "gone");
-    frame.src = "about:blank";
-    const seen = reports(await gone);
-    frame.remove();
-    assert.deepEqual(seen, ["Unhandled error in Deferred: Lost at pagehide"]);
+    assert.deepEqual(await navigatedAway(), [
+      "Unhandled error in Deferred: Lost at pagehide",
+    ]);
   });
 
   it("is reported when its frame is removed from the page", async () => {
@@ -120,20 +130,13 @@ describe("a failure still unhandled when the page goes away", () => {
   });
 
   it("is reported in a page that defines a global process, as bundlers do", async () => {
-    const [frame, name] = await openFrame({ process: "shim" });
-    const gone = messages(name, "gone");
-    frame.src = "about:blank";
-    const seen = reports(await gone);
-    frame.remove();
-    assert.deepEqual(seen, ["Unhandled error in Deferred: Lost at pagehide"]);
+    assert.deepEqual(await navigatedAway({ process: "shim" }), [
+      "Unhandled error in Deferred: Lost at pagehide",
+    ]);
   });
 
   it("is printed with console.error by the default logger", async () => {
-    const [frame, name] = await openFrame({ logger: "console" });
-    const gone = messages(name, "gone");
-    frame.src = "about:blank";
-    const seen = reports(await gone);
-    frame.remove();
+    const seen = await navigatedAway({ logger: "console" });
     assert.equal(seen.length, 1, JSON.stringify(seen));
     assert.match(
       seen[0]!,
