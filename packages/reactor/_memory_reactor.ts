@@ -8,13 +8,7 @@
  * @module
  */
 
-import {
-  Deferred,
-  Failure,
-  type IReactorTime,
-  logError,
-  TimeoutError,
-} from "@twixt/defer";
+import { Deferred, Failure, type IReactorTime, logError } from "@twixt/defer";
 import { Clock } from "./clock.ts";
 import type { DelayedCall } from "./delayed_call.ts";
 import { ReactorAlreadyRunning, ReactorNotRunning } from "./errors.ts";
@@ -43,6 +37,7 @@ import {
   type ProtocolSource,
 } from "./_iosim.ts";
 import { _creationOf, type _Leftover, _noteCreation } from "./_leaks.ts";
+import { _ConnectorCore } from "./_connector_core.ts";
 
 // The port numbers a memory port asked for port 0 gets, as the kernel
 // would pick from its ephemeral range.
@@ -539,10 +534,7 @@ export class MemoryConnector<P extends Protocol = Protocol>
   #host: string;
   #port: number;
   #factory: ClientFactory<P>;
-  #timeout: number;
-  #timer: DelayedCall | undefined = undefined;
-  #deferred: Deferred<P> | undefined = undefined;
-  #factoryStarted = false;
+  #core: _ConnectorCore<P>;
   #pair: ConnectedPair<Protocol, P> | undefined = undefined;
   /** `"disconnected"`, `"connecting"` or `"connected"`, as a real connector. */
   state: "disconnected" | "connecting" | "connected" = "disconnected";
@@ -561,7 +553,11 @@ export class MemoryConnector<P extends Protocol = Protocol>
     this.#host = host;
     this.#port = port;
     this.#factory = factory;
-    this.#timeout = timeout;
+    this.#core = new _ConnectorCore(this, factory, host, port, timeout, {
+      callLater: (delay, fn) => reactor.callLater(delay, fn),
+      track: () => reactor._open.add(this),
+      untrack: () => reactor._open.delete(this),
+    });
   }
 
   /** @internal What the clean-reactor check reports and closes. */
@@ -581,14 +577,13 @@ export class MemoryConnector<P extends Protocol = Protocol>
 
   /** @internal The Deferred `connectTCP` returns. */
   _deferred(): Deferred<P> {
-    this.#deferred = new Deferred<P>(() => {
+    return this.#core.deferred(() => {
       if (this.state === "connecting") {
         this.connectionFailed(
           new ConnectingCancelledError(this.#host, this.#port),
         );
       }
     });
-    return this.#deferred;
   }
 
   /** Where it connects to. */
@@ -603,30 +598,7 @@ export class MemoryConnector<P extends Protocol = Protocol>
    * @throws {Error} When already connecting or connected.
    */
   connect(): void {
-    if (this.state !== "disconnected") {
-      throw new Error(`Cannot connect: the connector is ${this.state}`);
-    }
-    this.state = "connecting";
-    this.#reactor._open.add(this);
-    if (!this.#factoryStarted) {
-      this.#factoryStarted = true;
-      this.#factory.doStart();
-    }
-    const t = this.#timeout;
-    this.#timer = this.#reactor.callLater(t, () => {
-      this.#timer = undefined;
-      this.connectionFailed(
-        new TimeoutError(
-          `Connecting to ${this.#host}:${this.#port} timed out after ${t} seconds`,
-          t,
-        ),
-      );
-    });
-    try {
-      this.#factory.startedConnecting(this);
-    } catch (e) {
-      logError(new Failure(e));
-    }
+    this.#core.begin((error) => this.connectionFailed(error));
   }
 
   /**
@@ -642,22 +614,10 @@ export class MemoryConnector<P extends Protocol = Protocol>
         `Cannot fail the connection: the connector is ${this.state}`,
       );
     }
-    this.#endAttempt();
     const failure = reason instanceof Failure ? reason : new Failure(
       reason ?? new ConnectionRefusedError(this.#host, this.#port),
     );
-    try {
-      this.#factory.clientConnectionFailed(this, failure);
-    } catch (e) {
-      logError(new Failure(e));
-    }
-    // Unless the factory retried from clientConnectionFailed.
-    if ((this.state as string) === "disconnected") {
-      this.#stopFactory();
-      const d = this.#deferred;
-      this.#deferred = undefined;
-      d?.errback(failure);
-    }
+    this.#core.failed(failure);
   }
 
   /**
@@ -705,11 +665,10 @@ export class MemoryConnector<P extends Protocol = Protocol>
       logError(new Failure(e));
       client = null;
     }
-    this.#endAttempt();
-    const d = this.#deferred;
-    this.#deferred = undefined;
+    this.#core.end();
+    const d = this.#core.takeDeferred();
     if (client === null || client === undefined) {
-      this.#stopFactory();
+      this.#core.stopFactory();
       d?.errback(new NoProtocol());
       throw new Error(
         "Cannot complete the connection: the factory built no protocol",
@@ -725,14 +684,7 @@ export class MemoryConnector<P extends Protocol = Protocol>
     this.#reactor._open.add(this);
     pair.pump.clientTransport._whenLost((reason) => {
       this.#pair = undefined;
-      this.state = "disconnected";
-      this.#reactor._open.delete(this);
-      try {
-        this.#factory.clientConnectionLost(this, reason);
-      } catch (e) {
-        logError(new Failure(e));
-      }
-      if (this.state === "disconnected") this.#stopFactory();
+      this.#core.lost(reason);
     });
     d?.callback(pair.client);
     if (opts.greet ?? true) pair.pump.flush();
@@ -758,19 +710,5 @@ export class MemoryConnector<P extends Protocol = Protocol>
   /** A description for debugging. */
   toString(): string {
     return `<MemoryConnector to ${this.#host}:${this.#port} (${this.state})>`;
-  }
-
-  #endAttempt(): void {
-    if (this.#timer?.active()) this.#timer.cancel();
-    this.#timer = undefined;
-    this.state = "disconnected";
-    this.#reactor._open.delete(this);
-  }
-
-  #stopFactory(): void {
-    if (this.#factoryStarted) {
-      this.#factoryStarted = false;
-      this.#factory.doStop();
-    }
   }
 }

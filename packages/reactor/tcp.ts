@@ -10,13 +10,7 @@
  */
 
 import type { Server, Socket } from "node:net";
-import {
-  Deferred,
-  Failure,
-  type IDelayedCall,
-  logError,
-  TimeoutError,
-} from "@twixt/defer";
+import { Deferred, Failure, logError } from "@twixt/defer";
 import { _makeAddress, type TCPAddress } from "./tcp_address.ts";
 import {
   CannotListenError,
@@ -36,6 +30,7 @@ import { type ClientFactory, type Factory, Protocol } from "./protocol.ts";
 import { type _TransportOwner, TCPTransport } from "./transport.ts";
 import { _track, _untrack } from "./_tcp_shutdown.ts";
 import { _noteCreation } from "./_leaks.ts";
+import { _ConnectorCore } from "./_connector_core.ts";
 import {
   _checkConnect,
   _checkListen,
@@ -468,24 +463,18 @@ export function connectTCP<P extends Protocol>(
  */
 export class Connector<P extends Protocol = Protocol>
   implements IConnector, _TransportOwner {
-  #reactor: TCPReactor;
   #host: string;
   #port: number;
   #factory: ClientFactory<P>;
-  #timeout: number;
+  #core: _ConnectorCore<P>;
   #bindAddress: { host: string; port?: number } | undefined;
   /** `"disconnected"`, `"connecting"` or `"connected"`, as in Twisted. */
   state: "disconnected" | "connecting" | "connected" = "disconnected";
-  #factoryStarted = false;
   #socket: Socket | undefined = undefined;
-  #timer: IDelayedCall | undefined = undefined;
   #transport: TCPTransport | undefined = undefined;
   #secure: Secure | undefined;
   /** @internal Its connections are the client side (for startTLS). */
   readonly _isClient = true;
-  // Fires with the first protocol connected, or fails when an attempt
-  // fails and the factory does not retry.
-  #deferred: Deferred<P> | undefined = undefined;
   // What is wrong with the arguments, if anything.
   #error: Error | undefined;
 
@@ -498,12 +487,22 @@ export class Connector<P extends Protocol = Protocol>
     opts: ConnectTCPOptions = {},
     secure?: _Secure,
   ) {
-    this.#reactor = reactor;
     this.#secure = secure as unknown as Secure | undefined;
     this.#host = host;
     this.#port = port;
     this.#factory = factory;
-    this.#timeout = opts?.timeout ?? 30;
+    this.#core = new _ConnectorCore(
+      this,
+      factory,
+      host,
+      port,
+      opts?.timeout ?? 30,
+      {
+        callLater: (delay, fn) => reactor.callLater(delay, fn),
+        track: () => _track(reactor, this),
+        untrack: () => _untrack(reactor, this),
+      },
+    );
     this.#bindAddress = opts?.bindAddress;
     _noteCreation(this);
     this.#error = _checkConnect(host, port, factory, opts);
@@ -518,14 +517,13 @@ export class Connector<P extends Protocol = Protocol>
       d.errback(this.#error);
       return d;
     }
-    this.#deferred = new Deferred<P>(() => {
+    const d = this.#core.deferred(() => {
       if (this.state === "connecting") {
         this.#failIfNotConnected(
           new ConnectingCancelledError(this.#host, this.#port),
         );
       }
     });
-    const d = this.#deferred;
     this.connect();
     return d;
   }
@@ -541,30 +539,7 @@ export class Connector<P extends Protocol = Protocol>
    * @throws {Error} When already connecting or connected.
    */
   connect(): void {
-    if (this.state !== "disconnected") {
-      throw new Error(`Cannot connect: the connector is ${this.state}`);
-    }
-    this.state = "connecting";
-    if (!this.#factoryStarted) {
-      this.#factory.doStart();
-      this.#factoryStarted = true;
-    }
-    _track(this.#reactor, this);
-    const t = this.#timeout;
-    this.#timer = this.#reactor.callLater(t, () => {
-      this.#timer = undefined;
-      this.#failIfNotConnected(
-        new TimeoutError(
-          `Connecting to ${this.#host}:${this.#port} timed out after ${t} seconds`,
-          t,
-        ),
-      );
-    });
-    try {
-      this.#factory.startedConnecting(this);
-    } catch (e) {
-      logError(new Failure(e));
-    }
+    this.#core.begin((error) => this.#failIfNotConnected(error));
     if (this.state !== "connecting") return; // stopped by startedConnecting
     let socket: Socket;
     try {
@@ -639,18 +614,11 @@ export class Connector<P extends Protocol = Protocol>
   /** @internal The connection was lost. */
   transportLost(_transport: TCPTransport, reason: Failure): void {
     this.#transport = undefined;
-    this.state = "disconnected";
-    _untrack(this.#reactor, this);
-    try {
-      this.#factory.clientConnectionLost(this, reason);
-    } catch (e) {
-      logError(new Failure(e));
-    }
-    this.#stopFactoryUnlessRetrying();
+    this.#core.lost(reason);
   }
 
   #connected(socket: Socket): void {
-    this.#cancelTimer();
+    this.#core.cancelTimeout();
     this.#socket = undefined;
     const peer = _makeAddress(socket.remoteAddress, socket.remotePort);
     let protocol: Protocol | null;
@@ -663,8 +631,7 @@ export class Connector<P extends Protocol = Protocol>
       protocol = null;
     }
     this.state = "connected";
-    const d = this.#deferred;
-    this.#deferred = undefined;
+    const d = this.#core.takeDeferred();
     if (protocol === null || protocol === undefined) {
       // As Twisted does: a stand-in protocol, and the connection dropped.
       const transport = new TCPTransport(socket, new Protocol(), this);
@@ -682,35 +649,9 @@ export class Connector<P extends Protocol = Protocol>
 
   #failIfNotConnected(error: Error): void {
     if (this.state !== "connecting") return;
-    this.#cancelTimer();
     this.#socket?.destroy();
     this.#socket = undefined;
-    this.state = "disconnected";
-    _untrack(this.#reactor, this);
-    const reason = new Failure(error);
-    try {
-      this.#factory.clientConnectionFailed(this, reason);
-    } catch (e) {
-      logError(new Failure(e));
-    }
-    if (this.state === "disconnected") {
-      this.#stopFactoryUnlessRetrying();
-      const d = this.#deferred;
-      this.#deferred = undefined;
-      d?.errback(reason);
-    }
-  }
-
-  #stopFactoryUnlessRetrying(): void {
-    if (this.state === "disconnected" && this.#factoryStarted) {
-      this.#factoryStarted = false;
-      this.#factory.doStop();
-    }
-  }
-
-  #cancelTimer(): void {
-    if (this.#timer?.active()) this.#timer.cancel();
-    this.#timer = undefined;
+    this.#core.failed(new Failure(error));
   }
 
   #connectError(err: Error): Error {
