@@ -101,6 +101,110 @@ describe("HTTPConnectionPool", () => {
     await pool.closeCachedConnections();
   });
 
+  it("closes a connection idle for cachedConnectionTimeout, and only then", {
+    // fetch keeps its own pool, with its own idle timeout.
+    skip: activeTransport() !== "node",
+  }, async () => {
+    seen.length = 0;
+    closed.length = 0;
+    const pool = new HTTPConnectionPool();
+    pool.cachedConnectionTimeout = 0.3;
+    const agent = new Agent(null, { pool });
+    assert.equal(await get(agent), "pooled");
+    // Used again within the timeout: the same connection, still open.
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(await get(agent), "pooled");
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(await get(agent), "pooled");
+    const port = seen[0]!.port;
+    assert.deepEqual(seen.map((x) => x.port), [port, port, port]);
+    assert.ok(!closed.includes(port), "not closed while in use");
+    const idle = performance.now();
+    // Then left idle: closed about 0.3 s after its last use (bounded wait).
+    for (let i = 0; i < 300 && !closed.includes(port); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(closed.includes(port), "closed once idle");
+    assert.ok(
+      performance.now() - idle >= 200,
+      "not closed long before cachedConnectionTimeout",
+    );
+    await pool.closeCachedConnections();
+  });
+
+  it(
+    "closes an idle connection sooner when its server says it keeps it less long",
+    {
+      skip: activeTransport() !== "node",
+    },
+    async () => {
+      // Keep-Alive: timeout=2: the server closes it after 2 s, so the client
+      // lets it go after 1 s (as Node's agent reads the hint).
+      const ports: number[] = [];
+      const gone: number[] = [];
+      const hinting = createServer((req, res) => {
+        ports.push(req.socket.remotePort!);
+        res.setHeader("keep-alive", "timeout=2");
+        res.end("hinted");
+      });
+      hinting.keepAliveTimeout = 10_000;
+      hinting.on("connection", (s: Socket) => {
+        const port = s.remotePort!;
+        s.on("close", () => gone.push(port));
+      });
+      await new Promise<void>((r) => hinting.listen(0, "127.0.0.1", r));
+      try {
+        const pool = new HTTPConnectionPool();
+        const url = `http://127.0.0.1:${
+          (hinting.address() as { port: number }).port
+        }/`;
+        assert.equal(await getPage(url, { pool }), "hinted");
+        const idle = performance.now();
+        for (let i = 0; i < 400 && !gone.includes(ports[0]!); i++) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        assert.ok(gone.includes(ports[0]!), "closed within 4 s, not 240 s");
+        assert.ok(performance.now() - idle >= 800, "not long before 1 s");
+        await pool.closeCachedConnections();
+      } finally {
+        await new Promise((r) => {
+          hinting.close(r);
+          hinting.closeAllConnections();
+        });
+      }
+    },
+  );
+
+  it(
+    "does not close a connection whose request outlasts cachedConnectionTimeout",
+    {
+      skip: activeTransport() !== "node",
+    },
+    async () => {
+      const slow = createServer((_req, res) => {
+        setTimeout(() => res.end("slow"), 500);
+      });
+      await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
+      try {
+        const pool = new HTTPConnectionPool();
+        pool.cachedConnectionTimeout = 0.1;
+        const url = `http://127.0.0.1:${
+          (slow.address() as { port: number }).port
+        }/`;
+        assert.equal(await getPage(url, { pool }), "slow");
+        // And again on the kept connection, after it was idle a while.
+        await new Promise((r) => setTimeout(r, 50));
+        assert.equal(await getPage(url, { pool }), "slow");
+        await pool.closeCachedConnections();
+      } finally {
+        await new Promise((r) => {
+          slow.close(r);
+          slow.closeAllConnections();
+        });
+      }
+    },
+  );
+
   it("closes its idle connections with closeCachedConnections", async () => {
     seen.length = 0;
     closed.length = 0;
