@@ -274,16 +274,17 @@ export class LoopingCall<A extends unknown[] = []> {
   };
 
   #round = (): void => {
-    maybeDeferred(this.f, ...this.a).addCallbacks(
-      () => {
-        if (this.running) this.#scheduleFrom(this.clock.seconds());
-        else this.#finish()?.callback(this);
-      },
-      (failure: Failure) => {
-        this.running = false;
-        this.#finish()?.errback(failure);
-      },
-    );
+    // The errback is added after the callback, as in Twisted, so that it
+    // also takes a failure to schedule the next round (an interval made
+    // negative meanwhile, a clock that throws) and the loop stops with it
+    // instead of hanging with `running` still true.
+    maybeDeferred(this.f, ...this.a).addCallback(() => {
+      if (this.running) this.#scheduleFrom(this.clock.seconds());
+      else this.#finish()?.callback(this);
+    }).addErrback((failure: Failure) => {
+      this.running = false;
+      this.#finish()?.errback(failure);
+    });
   };
 
   #finish(): Deferred<LoopingCall<A>> | undefined {

@@ -346,6 +346,21 @@ describe("LoopingCall", () => {
     assert.deepEqual(clock.calls, []);
   });
 
+  it("fails its Deferred and stops when the next round cannot be scheduled", () => {
+    // Twisted adds its errback after the callback that schedules the next
+    // round, so a callLater that raises there (an interval made negative)
+    // ends the loop with that error.
+    const clock = new Clock();
+    const lc = onClock(clock, () => {});
+    const d = lc.start(1);
+    clock.advance(1);
+    lc.interval = -1;
+    clock.advance(1);
+    failureResultOf(d, RangeError);
+    assert.equal(lc.running, false);
+    assert.deepEqual(clock.calls, []);
+  });
+
   it("is not scheduled again before the function's Deferred fires", () => {
     // Twisted's testWaitDeferred.
     const clock = new Clock();
