@@ -238,6 +238,8 @@ export class Reactor implements IReactorTime, IReactorCore {
   #keepAlive: ReturnType<typeof setInterval> | undefined = undefined;
   #stopped: (() => void) | undefined = undefined;
   #shutdownTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  // Whether this run's shutdown has reached its "during" phase.
+  #shutdownDuring = false;
   // Bumped by run() and crash(): a startup or shutdown still in progress
   // for an earlier run stops before its next phase.
   #epoch = 0;
@@ -476,6 +478,7 @@ export class Reactor implements IReactorTime, IReactorCore {
   run(): Promise<void> {
     if (this.#state !== IDLE) throw new ReactorAlreadyRunning();
     this.#state = STARTING;
+    this.#shutdownDuring = false;
     const done = new Promise<void>((resolve) => {
       this.#stopped = resolve;
     });
@@ -484,8 +487,11 @@ export class Reactor implements IReactorTime, IReactorCore {
     this.#syncRef();
     const epoch = ++this.#epoch;
     this.#fireEvent("startup", () => {}, () => {
-      if (this.#state === STARTING) {
-        this.#state = RUNNING;
+      if (this.#state === STARTING) this.#state = RUNNING;
+      // As in Twisted, `running` turns true here even if a "before
+      // startup" trigger called stop(), unless the shutdown has already
+      // reached its own "during" phase.
+      if (this.#state === RUNNING || !this.#shutdownDuring) {
         this.#running = true;
       }
     }, () => epoch === this.#epoch);
@@ -524,6 +530,7 @@ export class Reactor implements IReactorTime, IReactorCore {
     this.#shutdownTimer = setTimeout(() => {
       this.#shutdownTimer = undefined;
       this.#fireEvent("shutdown", () => this.#finishStop(), () => {
+        this.#shutdownDuring = true;
         this.#running = false;
       }, () => epoch === this.#epoch);
     }, 0);

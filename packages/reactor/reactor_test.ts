@@ -335,6 +335,30 @@ describe("Reactor.run and stop", () => {
     await done;
   });
 
+  it("turns running true for the rest of startup and the start of shutdown when a before-startup trigger stops it, as Twisted does", async () => {
+    const r = new Reactor();
+    const log: string[] = [];
+    const note = (what: string) => () =>
+      log.push(`${what} running=${r.running}`);
+    r.addSystemEventTrigger("before", "startup", () => {
+      note("before startup")();
+      r.stop();
+    });
+    r.addSystemEventTrigger("after", "startup", note("after startup"));
+    r.callWhenRunning(note("whenRunning"));
+    r.addSystemEventTrigger("before", "shutdown", note("before shutdown"));
+    r.addSystemEventTrigger("after", "shutdown", note("after shutdown"));
+    await r.run();
+    assert.deepEqual(log, [
+      "before startup running=false",
+      "after startup running=true",
+      "whenRunning running=true",
+      "before shutdown running=true",
+      "after shutdown running=false",
+    ]);
+    assert.equal(r.running, false);
+  });
+
   it("calls callWhenRunning functions at once when running", async () => {
     const r = new Reactor();
     const done = r.run();
