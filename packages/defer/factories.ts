@@ -10,7 +10,9 @@ import { checkFunction } from "./_validate.ts";
 
 /**
  * A Deferred that has already fired with `value`: callbacks added to it
- * run at once.
+ * run at once. A Deferred as `value` fails it with a `TypeError` instead
+ * (Twisted raises an AssertionError; a function that returns a Deferred
+ * does not throw): return a Deferred from a callback to chain it.
  *
  * @example Usage
  * ```ts
@@ -24,7 +26,12 @@ import { checkFunction } from "./_validate.ts";
  */
 export function succeed<T>(value: T): Deferred<T> {
   const d = new Deferred<T>();
-  d.callback(value);
+  try {
+    d.callback(value);
+  } catch (e) {
+    // d has no callbacks yet: only its refusal of a Deferred can throw.
+    d.errback(e);
+  }
   return d;
 }
 
@@ -107,7 +114,7 @@ export function execute<T, A extends unknown[]>(
   const notAFunction = checkFunction("call", fn);
   if (notAFunction) return fail<T>(notAFunction);
   try {
-    // Inside the try: succeed refuses a Deferred with a TypeError.
+    // succeed fails with a TypeError if fn returned a Deferred.
     return succeed(fn(...args));
   } catch (e) {
     return fail<T>(e);

@@ -30,8 +30,14 @@ describe("succeed", () => {
     assert.equal(successResultOf(succeed(null)), null);
   });
 
-  it("refuses a Deferred as the result", () => {
-    assert.throws(() => succeed(new Deferred()), TypeError);
+  // Twisted raises an AssertionError from succeed itself; a function that
+  // returns a Deferred keeps to the errback path, as execute does.
+  it("fails with a TypeError, without throwing, when given a Deferred", () => {
+    const d = succeed(new Deferred());
+    assert.match(
+      failureResultOf(d, TypeError).getErrorMessage(),
+      /Cannot fire a Deferred with a Deferred/,
+    );
   });
 });
 

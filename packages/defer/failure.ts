@@ -204,6 +204,26 @@ export class Failure<E = unknown> {
     return found;
   }
 
+  /**
+   * Does nothing: kept so that code written for Twisted, which calls
+   * `cleanFailure()` before storing a Failure to drop its stack frames and
+   * the locals they hold, runs unchanged. A JavaScript Failure holds no
+   * frames: an Error's stack is a string, and a Failure of any other value
+   * keeps a string too (while debugging is on).
+   *
+   * @example Usage
+   * ```ts
+   * import { Failure } from "@twixt/defer";
+   * import assert from "node:assert/strict";
+   *
+   * const f = new Failure(new Error("Disk full"));
+   * f.cleanFailure();
+   * assert.equal(f.getErrorMessage(), "Disk full");
+   * assert.match(f.getTraceback(), /Disk full/);
+   * ```
+   */
+  cleanFailure(): void {}
+
   /** Throws `value`, the original thrown value. */
   raiseException(): never {
     throw this.value;

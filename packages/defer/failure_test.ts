@@ -114,6 +114,21 @@ describe("Failure.raiseException", () => {
   });
 });
 
+// Twisted's cleanFailure drops the stack frames; a JavaScript Failure has
+// none to drop, so code ported from Twisted needs only the method.
+describe("Failure.cleanFailure", () => {
+  it("keeps the value, message and traceback", () => {
+    const error = new RangeError("Too far");
+    const f = new Failure(error);
+    const before = f.getTraceback();
+    f.cleanFailure();
+    assert.equal(f.value, error);
+    assert.equal(f.getErrorMessage(), "Too far");
+    assert.equal(f.getTraceback(), before);
+    assert.equal(f.check(RangeError), RangeError);
+  });
+});
+
 describe("Failure.getErrorMessage", () => {
   it("gives an Error's message", () => {
     assert.equal(new Failure(new Error("Boom")).getErrorMessage(), "Boom");

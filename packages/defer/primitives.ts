@@ -11,7 +11,10 @@
  * callbacks release (or put) again, the next waiter is served once they
  * return, so a long line of waiters that each finish at once runs in
  * constant stack. The state (`locked`, `tokens`, who holds what) changes
- * at once, as in Twisted; only the next waiter's callbacks wait.
+ * at once, as in Twisted; only the next waiter's callbacks wait. A waiter
+ * that someone fired by hand while it waited is passed over, and the lock,
+ * token or item goes to the next one (Twisted raises `AlreadyCalledError`
+ * from that `release()` or `put()`, and the lock stays taken).
  *
  * @module
  */
@@ -410,10 +413,11 @@ export class DeferredSemaphore {
  * first in, first out.
  *
  * `size` bounds the items held (a `put` beyond it throws
- * {@linkcode QueueOverflow}); `backlog` bounds the getters waiting (a `get`
- * beyond it throws {@linkcode QueueUnderflow}). Both errors are thrown
- * synchronously, as in Twisted. Cancelling a waiting `get()` takes it out
- * of the line, so the next item goes to the next getter.
+ * {@linkcode QueueOverflow}, as in Twisted); `backlog` bounds the getters
+ * waiting (a `get` beyond it returns a Deferred failed with
+ * {@linkcode QueueUnderflow}, where Twisted raises it: a function that
+ * returns a Deferred does not throw). Cancelling a waiting `get()` takes it
+ * out of the line, so the next item goes to the next getter.
  *
  * @typeParam T The type of the items.
  * @example Usage
