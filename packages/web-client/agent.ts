@@ -153,9 +153,10 @@ export class Response {
   /** The response headers. */
   readonly headers: Headers;
   /**
-   * The body's length in bytes from `Content-Length`, or `undefined` when
-   * unknown (Twisted's `UNKNOWN_LENGTH`) or when the body is compressed
-   * and will be decoded to another length.
+   * The body's length in bytes from `Content-Length` (0 when there is no
+   * body: a HEAD, 204 or 304, as in Twisted), or `undefined` when unknown
+   * (Twisted's `UNKNOWN_LENGTH`) or when the body is compressed and will be
+   * decoded to another length.
    */
   readonly length: number | undefined;
   /** The URL that answered (after any redirects followed). */
@@ -175,7 +176,9 @@ export class Response {
     this.code = res.status;
     this.phrase = res.statusText || statusPhrase(res.status);
     this.headers = res.allHeaders?.() ?? res.headers as Headers;
-    this.length = bodyLength(res);
+    // As Twisted: no body (HEAD, 204, 304) is a length of 0, whatever
+    // Content-Length announces.
+    this.length = res.body === null ? 0 : bodyLength(res);
     this.url = ex.url;
     this.#source = [ex, res];
     // No body to read: the exchange is over, and its timer with it.

@@ -26,6 +26,7 @@ import {
   type TestServer,
 } from "./testdata/server.ts";
 import { errorOf } from "./testdata/failure.ts";
+import { rawHTTP } from "./testdata/raw.ts";
 
 let server: TestServer;
 before(async () => {
@@ -61,6 +62,35 @@ describe("Agent.request", () => {
     );
     assert.equal(response.length, undefined);
     await readBody(response);
+  });
+
+  it("gives length 0 when there is no body, whatever Content-Length says, as Twisted", async () => {
+    // A HEAD, a 204 and a 304 have no body: Twisted's Response.length is 0.
+    const raw = await rawHTTP((socket, head) => {
+      const status = head.includes("/204")
+        ? "204 No Content"
+        : head.includes("/304")
+        ? "304 Not Modified"
+        : "200 OK";
+      socket.end(
+        `HTTP/1.1 ${status}\r\ncontent-length: 5\r\nconnection: close\r\n\r\n` +
+          (head.startsWith("HEAD") ? "" : "hello"),
+      );
+    });
+    try {
+      for (
+        const [method, path] of [["HEAD", "head"], ["GET", "204"], [
+          "GET",
+          "304",
+        ]]
+      ) {
+        const response = await new Agent().request(method!, raw.url + path);
+        assert.equal(response.length, 0, `${method} /${path}`);
+        assert.equal((await readBody(response)).byteLength, 0);
+      }
+    } finally {
+      await raw.close();
+    }
   });
 
   it("does not fail on an error status: the caller reads the code", async () => {
