@@ -281,6 +281,11 @@ export class Exchange implements Abortable {
   url: string;
   /** The Deferred of the step under way, failed at once by the timeout. */
   live: Deferred<unknown> | undefined;
+  /**
+   * The redirects followed, oldest first, with the URL each answered for
+   * (as shown): the Agent's `Response.previousResponse` chain.
+   */
+  hops: { res: Reply; url: string }[] | undefined;
   /** Told of an abort by the transport's request under way (see {@linkcode Abortable}). */
   onAbort: ((reason: Error) => void) | undefined;
   #url: URL;
@@ -450,6 +455,7 @@ export class Exchange implements Abortable {
       headers = new Headers(headers);
       headers.set("authorization", to.authorization);
     }
+    (this.hops ??= []).push({ res, url: this.url });
     this.url = to.shown;
     this.#url = to.url;
     return this.#follow({

@@ -120,6 +120,7 @@ export class Agent {
 }
 
 let takeBody: (r: Response) => [Exchange, Reply] | undefined;
+let wasLetGo: (r: Response) => boolean;
 
 /**
  * The head of an HTTP response from {@linkcode Agent.request}, as Twisted's
@@ -161,7 +162,16 @@ export class Response {
   readonly length: number | undefined;
   /** The URL that answered (after any redirects followed). */
   readonly url: string;
+  /**
+   * The redirect this response was reached by, as Twisted's
+   * `previousResponse`: its `code`, `headers` (its `location`) and `url`,
+   * and its own `previousResponse`; `undefined` for the first response
+   * (and always without `followRedirect`). Its body was let go when the
+   * redirect was followed: `readBody` of it fails.
+   */
+  readonly previousResponse: Response | undefined;
   #source: [Exchange, Reply] | undefined;
+  #letGo: boolean;
 
   static {
     takeBody = (r) => {
@@ -169,13 +179,28 @@ export class Response {
       r.#source = undefined;
       return source;
     };
+    wasLetGo = (r) => r.#letGo;
   }
 
   /** @internal Made by {@linkcode Agent.request}. */
-  constructor(ex: Exchange, res: Reply) {
+  constructor(
+    ex: Exchange,
+    res: Reply,
+    // Which of the exchange's redirects this is; the last response by default.
+    hop: number = ex.hops?.length ?? 0,
+  ) {
+    const prior = hop > 0 ? ex.hops![hop - 1] : undefined;
+    this.previousResponse = prior && new Response(ex, prior.res, hop - 1);
+    this.#letGo = hop < (ex.hops?.length ?? 0);
     this.code = res.status;
     this.phrase = res.statusText || statusPhrase(res.status);
     this.headers = res.allHeaders?.() ?? res.headers as Headers;
+    if (this.#letGo) {
+      // Its body was let go: not looked at again.
+      this.length = bodyLength(res);
+      this.url = ex.hops![hop]!.url;
+      return;
+    }
     // As Twisted: no body (HEAD, 204, 304) is a length of 0, whatever
     // Content-Length announces.
     this.length = res.body === null ? 0 : bodyLength(res);
@@ -245,7 +270,9 @@ export class Response {
       lose(
         protocol,
         new Error(
-          `Cannot deliver the body of the response from ${this.url} twice`,
+          wasLetGo(this)
+            ? `Cannot deliver the body of the response from ${this.url}: it was let go to follow its redirect`
+            : `Cannot deliver the body of the response from ${this.url} twice`,
         ),
       );
       return;
@@ -392,7 +419,9 @@ export function readBody(response: Response): Deferred<Uint8Array> {
   if (source === undefined) {
     return fail(
       new Error(
-        `Cannot read the body of the response from ${response.url} twice`,
+        wasLetGo(response)
+          ? `Cannot read the body of the response from ${response.url}: it was let go to follow its redirect`
+          : `Cannot read the body of the response from ${response.url} twice`,
       ),
     );
   }

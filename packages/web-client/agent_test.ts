@@ -93,6 +93,32 @@ describe("Agent.request", () => {
     }
   });
 
+  it("links the redirects followed through previousResponse, as Twisted", async () => {
+    const first = server.url("/redirect/302?to=/redirect/307%3Fto%3D/echo");
+    const response = await new Agent(null, { followRedirect: true }).request(
+      "GET",
+      first,
+    );
+    assert.equal(response.code, 200);
+    const hop2 = response.previousResponse;
+    assert.equal(hop2?.code, 307);
+    assert.equal(hop2?.url, server.url("/redirect/307?to=/echo"));
+    assert.equal(hop2?.headers.get("location"), "/echo");
+    const hop1 = hop2?.previousResponse;
+    assert.equal(hop1?.code, 302);
+    assert.equal(hop1?.url, first);
+    assert.equal(hop1?.previousResponse, undefined);
+    await assert.rejects(
+      readBody(hop1!).asPromise(),
+      /^Error: Cannot read the body of the response from .*: it was let go to follow its redirect$/,
+    );
+    await readBody(response);
+    const plain = await new Agent().request("GET", first);
+    assert.equal(plain.code, 302);
+    assert.equal(plain.previousResponse, undefined);
+    await readBody(plain);
+  });
+
   it("does not fail on an error status: the caller reads the code", async () => {
     const response = await new Agent().request(
       "GET",
