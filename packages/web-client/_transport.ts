@@ -95,6 +95,12 @@ export const fetchSend: Send = (url, out) => {
     headers = new Headers(headers);
     headers.set("connection", "close");
   }
+  // Bun's fetch labels a string body with nothing: label it as the fetch
+  // standard (and the node:http transport) do.
+  if (typeof out.body === "string" && !headers?.has("content-type")) {
+    headers = new Headers(headers);
+    headers.set("content-type", "text/plain;charset=UTF-8");
+  }
   if (headers !== undefined) init.headers = headers;
   if (out.body !== undefined) init.body = out.body as BodyInit;
   try {

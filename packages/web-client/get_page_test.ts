@@ -107,6 +107,23 @@ describe("getPage", () => {
     assert.deepEqual(seen.bytes, [...BINARY]);
   });
 
+  it("labels a string body text/plain;charset=UTF-8 on every transport, as fetch does", async () => {
+    // Bun's fetch sent a string body with no Content-Type at all.
+    for (const headers of [undefined, { "x-a": "1" }, new Headers()]) {
+      const seen = await echo(
+        getPage(server.url("/echo"), { method: "PUT", body: "é", headers }),
+      );
+      assert.equal(seen.headers["content-type"], "text/plain;charset=UTF-8");
+      assert.equal(seen.body, "é");
+    }
+    const given = await echo(getPage(server.url("/echo"), {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    }));
+    assert.equal(given.headers["content-type"], "application/json");
+  });
+
   it("sends headers given as a Headers object", async () => {
     const seen = await echo(getPage(server.url("/echo"), {
       headers: new Headers({ "x-from": "headers" }),
