@@ -195,6 +195,22 @@ const TIME_ORIGIN = performance.timeOrigin;
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
+// Every reactor's signal listener, so that a running reactor's listener
+// does not count as the program's own SIGINT handler for another.
+const REACTOR_LISTENERS = new WeakSet<object>();
+
+// The signals a reactor starting now listens for. As in Twisted, SIGINT
+// only when the program has no SIGINT handler of its own (a debugger's,
+// or one that means to decide itself what Ctrl-C does).
+function signalsToHandle(): string[] {
+  const process = _process() as
+    | { listeners?(event: string): unknown[] }
+    | undefined;
+  const own = (process?.listeners?.("SIGINT") ?? []).filter((l) =>
+    !REACTOR_LISTENERS.has(l as object)
+  );
+  return SIGNALS.filter((s) => s !== "SIGINT" || own.length === 0);
+}
 
 /**
  * A reactor: time (`seconds`, `callLater`) and the core (`run`, `stop`,
@@ -237,6 +253,8 @@ export class Reactor implements IReactorTime, IReactorCore {
   #events = new Map<string, Phases>();
   #keepAlive: ReturnType<typeof setInterval> | undefined = undefined;
   #stopped: (() => void) | undefined = undefined;
+  // The signals this reactor listens for while it runs.
+  #signals: string[] = [];
   #shutdownTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   // Whether this run's shutdown has reached its "during" phase.
   #shutdownDuring = false;
@@ -483,7 +501,9 @@ export class Reactor implements IReactorTime, IReactorCore {
       this.#stopped = resolve;
     });
     this.#keepAlive = setInterval(() => {}, MAX_TIMER_MS);
-    for (const s of SIGNALS) _process()?.on?.(s, this.#onSignal);
+    this.#signals = signalsToHandle();
+    REACTOR_LISTENERS.add(this.#onSignal);
+    for (const s of this.#signals) _process()?.on?.(s, this.#onSignal);
     this.#syncRef();
     const epoch = ++this.#epoch;
     this.#fireEvent("startup", () => {}, () => {
@@ -685,7 +705,8 @@ export class Reactor implements IReactorTime, IReactorCore {
   }
 
   #finishStop(): void {
-    for (const s of SIGNALS) _process()?.off?.(s, this.#onSignal);
+    for (const s of this.#signals) _process()?.off?.(s, this.#onSignal);
+    this.#signals = [];
     if (this.#keepAlive !== undefined) clearInterval(this.#keepAlive);
     this.#keepAlive = undefined;
     this.#state = IDLE;

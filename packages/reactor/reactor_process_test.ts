@@ -95,6 +95,55 @@ console.log("run() resolved");
     }
   });
 
+  it("leaves SIGINT to a handler the program installed before run(), as Twisted does", async () => {
+    let sent = false;
+    const out = await runChild(
+      `
+process.on("SIGINT", () => console.log("own handler"));
+reactor.callWhenRunning(() => console.log("running"));
+reactor.callLater(0.3, () => console.log("still running"));
+reactor.callLater(0.4, () => reactor.stop());
+await reactor.run();
+console.log("run() resolved");
+process.removeAllListeners("SIGINT");
+`,
+      (stdout, kill) => {
+        if (!sent && stdout.includes("running")) {
+          sent = true;
+          kill("SIGINT");
+        }
+      },
+    );
+    assert.deepEqual(
+      lines(out.stdout),
+      ["running", "own handler", "still running", "run() resolved"],
+      out.stderr,
+    );
+  });
+
+  it("takes its signal handlers off once run() has ended, so a signal then has its default effect", async () => {
+    let sent = false;
+    const out = await runChild(
+      `
+process.on("exit", (code) => console.log(\`exit \${code}\`));
+reactor.callWhenRunning(() => reactor.stop());
+await reactor.run();
+console.log("stopped");
+// Bounded: the signal should end the program long before this.
+setTimeout(() => console.log("still alive"), 5000);
+`,
+      (stdout, kill) => {
+        if (!sent && stdout.includes("stopped")) {
+          sent = true;
+          kill("SIGTERM");
+        }
+      },
+    );
+    // Ended by the signal: no "exit" event, no "still alive".
+    assert.deepEqual(lines(out.stdout), ["stopped"], out.stderr);
+    assert.equal(out.code, null);
+  });
+
   it("exits on its own after reactor.crash(), with a far-future call pending and no shutdown trigger run", async () => {
     const out = await runChild(`
 reactor.callLater(3600, () => console.log("never"));
