@@ -476,9 +476,11 @@ export class Reactor implements IReactorTime, IReactorCore {
   /**
    * Runs the reactor: fires the startup triggers (the `callWhenRunning`
    * calls among them) and keeps the process alive until
-   * {@linkcode Reactor.stop}. SIGINT and SIGTERM stop it while it runs; a
-   * signal that arrives while the shutdown triggers run exits the process
-   * at once, so a stuck trigger cannot trap the program.
+   * {@linkcode Reactor.stop}. SIGINT and SIGTERM stop it while it runs
+   * (SIGINT only if the program does not listen for it itself, as in
+   * Twisted); a signal that arrives while the shutdown triggers run exits
+   * the process at once, so a stuck trigger cannot trap the program. The
+   * handlers come off when the run ends.
    *
    * @returns A promise that resolves once the reactor has shut down.
    * @throws {ReactorAlreadyRunning} if it is running or stopping.
