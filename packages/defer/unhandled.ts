@@ -87,7 +87,11 @@ export function _report(message: string, failure: Failure): void {
 /**
  * Reports `failure` as an error (through the failure logger) and returns it
  * unchanged, so it can be added as an errback that logs and passes on.
+ * `why` says what failed, as the second argument of Twisted's `log.err`
+ * does: `d.addErrback(logError, "Cannot save the page")`.
  *
+ * @param failure The failure to report.
+ * @param why The message the report starts with.
  * @example Usage
  * ```ts
  * import { Deferred, logError, setFailureLogger } from "@twixt/defer";
@@ -101,8 +105,11 @@ export function _report(message: string, failure: Failure): void {
  * assert.equal(d.result, 0);
  * ```
  */
-export function logError(failure: Failure): Failure {
-  _report("Unhandled Error", failure);
+export function logError(
+  failure: Failure,
+  why: string = "Unhandled Error",
+): Failure {
+  _report(why, failure);
   return failure;
 }
 

@@ -110,6 +110,19 @@ describe("logError", () => {
     });
   });
 
+  it("starts the report with what failed when told, as Twisted's log.err(failure, why)", async () => {
+    await capturing((reports) => {
+      const f = new Failure(new RangeError("logged"));
+      logError(f, "Cannot save the page");
+      fail(divisionError()).addErrback(logError, "Cannot divide")
+        .addErrback(() => {});
+      assert.deepEqual(
+        reports.map((r) => r.message),
+        ["Cannot save the page", "Cannot divide"],
+      );
+    });
+  });
+
   it("passes a failure on when used as an errback", async () => {
     await capturing((reports) => {
       const d = fail(divisionError()).addErrback(logError);

@@ -70,7 +70,7 @@ export async function react<A extends unknown[], R extends IReactor = IReactor>(
       if (result.value instanceof SystemExit) {
         code = result.value.code;
       } else {
-        logError(result);
+        logError(result, "main function encountered error");
         code = 1;
       }
     }

@@ -69,6 +69,23 @@ describe("react", () => {
     assert.equal(flushLoggedErrors(ExpectedException).length, 1);
   });
 
+  it("logs the failure as Twisted's react does: main function encountered error", async () => {
+    const messages: string[] = [];
+    const saved = process.exitCode;
+    const previous = setFailureLogger((message) => messages.push(message));
+    try {
+      assert.equal(
+        await react(() => fail(new ExpectedException()), [], new Reactor()),
+        1,
+      );
+    } finally {
+      setFailureLogger(previous);
+      process.exitCode = saved;
+    }
+    assert.deepEqual(messages, ["main function encountered error"]);
+    flushLoggedErrors(ExpectedException);
+  });
+
   it("logs the failure and exits with code 1 when main has already failed", async () => {
     const { code } = await reactQuietly(() => fail(new ExpectedException()));
     assert.equal(code, 1);
