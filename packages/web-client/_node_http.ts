@@ -209,33 +209,35 @@ export class NodeHttp {
     this.#sweepAt = Infinity;
     const now = performance.now();
     let next = Infinity;
-    for (const agent of Object.values(this.#agents)) {
-      for (const list of Object.values(agent.freeSockets)) {
-        for (const socket of [...(list ?? [])] as KeptSocket[]) {
-          const since = socket[IDLE_SINCE];
-          if (since === undefined) continue;
-          const due = since + this.#limit(socket);
-          // A timer may fire a fraction of a millisecond early.
-          if (due <= now + 1) socket.destroy();
-          else if (due < next) next = due;
-        }
-      }
+    for (const socket of this.#idleSockets()) {
+      const since = socket[IDLE_SINCE];
+      if (since === undefined) continue;
+      const due = since + this.#limit(socket);
+      // A timer may fire a fraction of a millisecond early.
+      if (due <= now + 1) socket.destroy();
+      else if (due < next) next = due;
     }
     if (next !== Infinity) this.#arm(next, now);
   };
 
+  // Every idle connection of both agents, copied out of the agents' lists
+  // (destroying one takes it out of its list).
+  #idleSockets(): KeptSocket[] {
+    const idle: KeptSocket[] = [];
+    for (const agent of Object.values(this.#agents)) {
+      for (const list of Object.values(agent.freeSockets)) {
+        if (list !== undefined) idle.push(...(list as KeptSocket[]));
+      }
+    }
+    return idle;
+  }
+
   /** Closes every idle connection; resolves once they are closed. */
   close(): Promise<void> {
     const closing: Promise<void>[] = [];
-    for (const agent of Object.values(this.#agents)) {
-      for (const list of Object.values(agent.freeSockets)) {
-        for (const socket of [...(list ?? [])]) {
-          closing.push(
-            new Promise<void>((r) => socket.once("close", () => r())),
-          );
-          socket.destroy();
-        }
-      }
+    for (const socket of this.#idleSockets()) {
+      closing.push(new Promise<void>((r) => socket.once("close", () => r())));
+      socket.destroy();
     }
     if (this.#sweepTimer !== undefined) {
       builtin<TimersModule>("node:timers")!.clearTimeout(this.#sweepTimer);
