@@ -144,19 +144,24 @@ function chooseIsolate(): Scope {
   if (Class === null) return (fn, a, b) => fn(a, b);
   const scope = deno() ? storageScope() : undefined;
   if (scope !== undefined) return scope;
-  if (resourceBased(Class)) {
-    return (fn, a, b) => new Class().runInAsyncScope(fn, undefined, a, b);
+  if (isResource(Class.prototype)) {
+    return (fn, a, b) =>
+      (new Class() as unknown as AsyncResourceLike).runInAsyncScope(
+        fn,
+        undefined,
+        a,
+        b,
+      );
   }
   return (fn, a, b) => new Class().run(fn, a, b);
 }
 
-// Whether snapshots of `Class` are AsyncResources, whose runInAsyncScope
-// takes the arguments directly (run would gather them into one more array).
-function resourceBased(
-  Class: SnapshotClass,
-): Class is new () => ContextSnapshot & AsyncResourceLike {
-  return typeof (Class.prototype as Partial<AsyncResourceLike>)
-    .runInAsyncScope === "function";
+// Whether `x` (a snapshot, or a snapshot class's prototype) is an
+// AsyncResource, whose runInAsyncScope takes the arguments directly (run
+// would gather them into one more array).
+function isResource(x: unknown): x is AsyncResourceLike {
+  return typeof (x as Partial<AsyncResourceLike>).runInAsyncScope ===
+    "function";
 }
 
 /**
@@ -169,14 +174,8 @@ export function _runIn<A, B, R>(
   a: A,
   b: B,
 ): R {
-  return typeof (snapshot as Partial<AsyncResourceLike>).runInAsyncScope ===
-      "function"
-    ? (snapshot as unknown as AsyncResourceLike).runInAsyncScope(
-      fn,
-      undefined,
-      a,
-      b,
-    )
+  return isResource(snapshot)
+    ? snapshot.runInAsyncScope(fn, undefined, a, b)
     : snapshot.run(fn, a, b);
 }
 
