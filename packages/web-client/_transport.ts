@@ -91,15 +91,15 @@ export const fetchSend: Send = (url, out) => {
   // Each member given costs Deno's RequestInit conversion: GET is the default.
   if (out.method !== "GET") init.method = out.method;
   let headers = out.headers;
-  if (!out.persistent) {
-    headers = new Headers(headers);
-    headers.set("connection", "close");
-  }
   // Bun's fetch labels a string body with nothing: label it as the fetch
   // standard (and the node:http transport) do.
-  if (typeof out.body === "string" && !headers?.has("content-type")) {
+  const label = typeof out.body === "string" &&
+    !headers?.has("content-type");
+  if (!out.persistent || label) {
+    // A copy: the caller's headers serve every step of the exchange.
     headers = new Headers(headers);
-    headers.set("content-type", "text/plain;charset=UTF-8");
+    if (!out.persistent) headers.set("connection", "close");
+    if (label) headers.set("content-type", "text/plain;charset=UTF-8");
   }
   if (headers !== undefined) init.headers = headers;
   if (out.body !== undefined) init.body = out.body as BodyInit;
